@@ -1,0 +1,106 @@
+"""stylecut's engine: media I/O, keyframed strength, the Stylizer protocol and the render pipeline.
+
+Imports only numpy, PyAV and OpenCV (never TensorFlow).
+"""
+
+from .codecs import CODEC_PRESETS, CodecPreset, EncodeSettings, default_codec_for
+from .colour import ColourTags
+from .errors import (
+    CorruptMediaError,
+    EmptyMediaError,
+    EncodeSettingsError,
+    KeyframeError,
+    MediaError,
+    MediaNotFoundError,
+    ModelError,
+    NotMediaError,
+    NoVideoStreamError,
+    OutputDirError,
+    OutputError,
+    OutputExistsError,
+    OutputIsInputError,
+    RenderCancelled,
+    SeekError,
+    StyleNotFoundError,
+    StylecutError,
+    TimecodeError,
+)
+from .keyframes import Curve, Interp, Key, parse_strength
+from .media import (
+    AudioInfo,
+    DecodedFrame,
+    FrameIndex,
+    MediaInfo,
+    VideoInfo,
+    VideoReader,
+    build_index,
+    probe,
+)
+from .pipeline import Progress, RenderResult, RenderSettings, frame_range_for_times, render
+from .sheets import contact_sheet, save_png
+from .stylizer import PassthroughStylizer, Stylizer, blend
+from .timecode import (
+    frame_to_seconds,
+    frame_to_timecode,
+    parse_fps,
+    parse_time,
+    seconds_to_frame,
+    timecode_to_frame,
+)
+from .writer import AudioPassthrough, VideoWriter
+
+__all__ = [
+    "CODEC_PRESETS",
+    "AudioInfo",
+    "AudioPassthrough",
+    "CodecPreset",
+    "ColourTags",
+    "CorruptMediaError",
+    "Curve",
+    "DecodedFrame",
+    "EmptyMediaError",
+    "EncodeSettings",
+    "EncodeSettingsError",
+    "FrameIndex",
+    "Interp",
+    "Key",
+    "KeyframeError",
+    "MediaError",
+    "MediaInfo",
+    "MediaNotFoundError",
+    "ModelError",
+    "NoVideoStreamError",
+    "NotMediaError",
+    "OutputDirError",
+    "OutputError",
+    "OutputExistsError",
+    "OutputIsInputError",
+    "PassthroughStylizer",
+    "Progress",
+    "RenderCancelled",
+    "RenderResult",
+    "RenderSettings",
+    "SeekError",
+    "StyleNotFoundError",
+    "Stylizer",
+    "StylecutError",
+    "TimecodeError",
+    "VideoInfo",
+    "VideoReader",
+    "VideoWriter",
+    "blend",
+    "build_index",
+    "contact_sheet",
+    "save_png",
+    "default_codec_for",
+    "frame_range_for_times",
+    "frame_to_seconds",
+    "frame_to_timecode",
+    "parse_fps",
+    "parse_strength",
+    "parse_time",
+    "probe",
+    "render",
+    "seconds_to_frame",
+    "timecode_to_frame",
+]

@@ -1,0 +1,524 @@
+"""Probing and frame-accurate reading of video files (PyAV).
+
+Frames are addressed by their index in presentation order; the index is built from the
+demuxed packets' timestamps, so variable-frame-rate sources map frames by pts, not by an
+assumed constant rate. Random access seeks to the keyframe before the target and decodes
+forward to the first frame whose pts reaches the target.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from .colour import ColourTags, frame_to_rgb
+from .errors import (
+    CorruptMediaError,
+    EmptyMediaError,
+    MediaNotFoundError,
+    NotMediaError,
+    NoVideoStreamError,
+    SeekError,
+)
+
+__all__ = [
+    "AudioInfo",
+    "DecodedFrame",
+    "FrameIndex",
+    "MediaInfo",
+    "VideoInfo",
+    "VideoReader",
+    "build_index",
+    "open_input",
+    "probe",
+]
+
+_MEDIA_MAGIC = (b"\x1a\x45\xdf\xa3", b"RIFF", b"OggS", b"\x00\x00\x01\xba", b"FLV")
+
+
+def _looks_like_media(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return False
+    return head.startswith(_MEDIA_MAGIC) or head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide")
+
+
+def open_input(path: str | os.PathLike[str]) -> av.container.InputContainer:
+    """Open a media file for reading, translating FFmpeg errors into ``MediaError``s."""
+    p = Path(path)
+    if not p.exists():
+        raise MediaNotFoundError(f"Input file not found: {p}. Received: path={str(p)!r}")
+    if p.is_dir():
+        raise NotMediaError(f"Input is a folder, not a media file: {p}. Received: path={str(p)!r}")
+    if p.stat().st_size == 0:
+        raise CorruptMediaError(f"Input file is empty (0 bytes): {p}. Received: path={str(p)!r}")
+    try:
+        return av.open(str(p), mode="r")
+    except av.error.FFmpegError as exc:
+        if _looks_like_media(p):
+            raise CorruptMediaError(
+                f"Cannot read {p}: the file looks like media but is truncated or corrupt "
+                f"({exc.strerror or exc}). Received: path={str(p)!r}"
+            ) from exc
+        raise NotMediaError(
+            f"Cannot read {p}: not a media file FFmpeg can open ({exc.strerror or exc}). "
+            f"Received: path={str(p)!r}"
+        ) from exc
+
+
+def _video_stream(container: av.container.InputContainer, path: Path) -> av.VideoStream:
+    if not container.streams.video:
+        kinds = ", ".join(s.type for s in container.streams) or "no streams"
+        raise NoVideoStreamError(
+            f"{path} has no video stream (it holds: {kinds}). Received: path={str(path)!r}"
+        )
+    return container.streams.video[0]
+
+
+def _rotation(stream: av.VideoStream, container: av.container.InputContainer) -> int:
+    """Display rotation in degrees counter-clockwise (FFmpeg's convention), from side data."""
+    try:
+        container.seek(0)
+        for packet in container.demux(stream):
+            for frame in packet.decode():
+                return int(round(frame.rotation or 0))
+            if packet.size == 0:
+                break
+    except av.error.FFmpegError:
+        return 0
+    return 0
+
+
+@dataclass(frozen=True)
+class FrameIndex:
+    """Presentation timestamps of every video frame, sorted, with per-frame keyframe flags."""
+
+    pts: tuple[int, ...]
+    keyframe: tuple[bool, ...]
+    time_base: Fraction
+    last_duration: int
+
+    def __len__(self) -> int:
+        return len(self.pts)
+
+    @property
+    def start_pts(self) -> int:
+        return self.pts[0]
+
+    def time_of(self, n: int) -> Fraction:
+        """Clip-local time (seconds from the first frame) of frame ``n``."""
+        return (self.pts[n] - self.pts[0]) * self.time_base
+
+    def frame_at(self, seconds: Fraction) -> int:
+        """Index of the frame shown at clip-local time ``seconds`` (last frame with time <= t).
+
+        Times within half a time-base unit of a frame count as that frame (containers round
+        timestamps, e.g. Matroska to milliseconds)."""
+        target = self.pts[0] + Fraction(seconds) / self.time_base + Fraction(1, 2)
+        n = bisect.bisect_right(self.pts, target) - 1
+        return max(0, min(n, len(self.pts) - 1))
+
+    def first_at_or_after(self, seconds: Fraction) -> int:
+        """Index of the first frame whose time is >= ``seconds`` (== len when none)."""
+        target = self.pts[0] + Fraction(seconds) / self.time_base - Fraction(1, 2)
+        return bisect.bisect_left(self.pts, target)
+
+    @property
+    def duration(self) -> Fraction:
+        return (self.pts[-1] - self.pts[0] + self.last_duration) * self.time_base
+
+    @property
+    def is_vfr(self) -> bool:
+        if len(self.pts) < 3:
+            return False
+        deltas = np.diff(np.asarray(self.pts, dtype=np.int64))
+        return bool(deltas.max() - deltas.min() > max(1, deltas.min() // 100))
+
+
+def build_index(path: str | os.PathLike[str]) -> FrameIndex:
+    """Demux (no decoding) the first video stream and collect every frame's pts."""
+    p = Path(path)
+    container = open_input(p)
+    try:
+        stream = _video_stream(container, p)
+        entries: list[tuple[int, bool, int]] = []
+        try:
+            for packet in container.demux(stream):
+                if packet.size == 0:
+                    continue
+                ts = packet.pts if packet.pts is not None else packet.dts
+                if ts is None:
+                    continue
+                entries.append((int(ts), bool(packet.is_keyframe), int(packet.duration or 0)))
+        except av.error.FFmpegError as exc:
+            raise CorruptMediaError(
+                f"Cannot read the packets of {p}: {exc.strerror or exc}. Received: path={str(p)!r}"
+            ) from exc
+        if not entries:
+            raise EmptyMediaError(f"{p} has a video stream with no frames. Received: path={str(p)!r}")
+        keyframes = {ts for ts, key, _ in entries if key}
+        entries.sort()
+        pts = tuple(ts for ts, _, _ in entries)
+        if len(set(pts)) != len(pts):
+            raise CorruptMediaError(
+                f"{p} has frames with duplicate timestamps; cannot address frames exactly. "
+                f"Received: path={str(p)!r}"
+            )
+        tb = Fraction(stream.time_base.numerator, stream.time_base.denominator)
+        last = entries[-1][2]
+        if last <= 0:
+            last = int(pts[-1] - pts[-2]) if len(pts) > 1 else 1
+        return FrameIndex(pts, tuple(ts in keyframes for ts in pts), tb, last)
+    finally:
+        container.close()
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """The first video stream of a file."""
+
+    index: int
+    codec: str
+    width: int
+    height: int
+    fps: Fraction
+    time_base: Fraction
+    frame_count: int
+    duration: Fraction
+    start_time: Fraction
+    rotation: int
+    pix_fmt: str
+    bit_depth: int
+    colour: ColourTags
+    vfr: bool
+    profile: str | None = None
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """One audio stream."""
+
+    index: int
+    codec: str
+    sample_rate: int
+    channels: int
+    layout: str
+    duration: Fraction | None
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What ``probe`` knows about a file."""
+
+    path: str
+    format: str
+    duration: Fraction
+    size_bytes: int
+    video: VideoInfo
+    audio: tuple[AudioInfo, ...] = ()
+    other_streams: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly dict (fractions as strings plus float seconds)."""
+
+        def conv(value: Any) -> Any:
+            if isinstance(value, Fraction):
+                return str(value)
+            if isinstance(value, ColourTags):
+                return value.to_dict()
+            if isinstance(value, dict):
+                return {k: conv(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [conv(v) for v in value]
+            return value
+
+        out = conv(asdict(self))
+        out["video"]["colour"] = self.video.colour.to_dict()
+        out["duration_seconds"] = float(self.duration)
+        out["video"]["fps_float"] = float(self.video.fps)
+        return out
+
+
+def _bit_depth(pix_fmt: str | None) -> int:
+    if not pix_fmt:
+        return 8
+    try:
+        fmt = av.VideoFormat(pix_fmt)
+        return max(c.bits for c in fmt.components)
+    except (ValueError, av.error.FFmpegError):
+        return 8
+
+
+def _stream_fps(stream: av.VideoStream, index: FrameIndex) -> Fraction:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate and rate > 0:
+            return Fraction(rate.numerator, rate.denominator)
+    if len(index) > 1 and index.duration > 0:
+        return Fraction(len(index)) / index.duration
+    return Fraction(25)
+
+
+def probe(path: str | os.PathLike[str]) -> MediaInfo:
+    """Describe a media file: streams, codecs, size, rational fps, frame count, colour, audio."""
+    p = Path(path)
+    index = build_index(p)
+    container = open_input(p)
+    try:
+        stream = _video_stream(container, p)
+        cc = stream.codec_context
+        tb = Fraction(stream.time_base.numerator, stream.time_base.denominator)
+        video = VideoInfo(
+            index=stream.index,
+            codec=cc.name,
+            width=cc.width,
+            height=cc.height,
+            fps=_stream_fps(stream, index),
+            time_base=tb,
+            frame_count=len(index),
+            duration=index.duration,
+            start_time=index.start_pts * tb,
+            rotation=_rotation(stream, container),
+            pix_fmt=cc.pix_fmt or "unknown",
+            bit_depth=_bit_depth(cc.pix_fmt),
+            colour=ColourTags.from_codec_context(cc),
+            vfr=index.is_vfr,
+            profile=cc.profile,
+        )
+        audio = []
+        for a in container.streams.audio:
+            acc = a.codec_context
+            atb = a.time_base
+            dur = None
+            if a.duration is not None and atb is not None:
+                dur = a.duration * Fraction(atb.numerator, atb.denominator)
+            audio.append(
+                AudioInfo(
+                    index=a.index,
+                    codec=acc.name,
+                    sample_rate=int(acc.sample_rate or 0),
+                    channels=int(acc.channels or 0),
+                    layout=acc.layout.name if acc.layout is not None else "unknown",
+                    duration=dur,
+                )
+            )
+        other = tuple(
+            f"{s.index}:{s.type}" for s in container.streams if s.type not in ("video", "audio")
+        )
+        duration = video.duration
+        if container.duration:
+            duration = max(duration, Fraction(container.duration, av.time_base))
+        return MediaInfo(
+            path=str(p),
+            format=container.format.name,
+            duration=duration,
+            size_bytes=p.stat().st_size,
+            video=video,
+            audio=tuple(audio),
+            other_streams=other,
+        )
+    finally:
+        container.close()
+
+
+@dataclass(frozen=True)
+class DecodedFrame:
+    """A decoded frame: its index, pts, clip-local time (seconds) and RGB pixels."""
+
+    index: int
+    pts: int
+    time: Fraction
+    image: np.ndarray
+
+
+class VideoReader:
+    """Sequential and frame-accurate random access to a file's first video stream.
+
+    Use as a context manager. ``read(n)`` returns frame ``n`` exactly (RGB uint8);
+    ``frames(start, stop)`` iterates a range in order after one seek.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, thread_type: str = "AUTO") -> None:
+        self.path = Path(path)
+        self.index = build_index(self.path)
+        self._container = open_input(self.path)
+        try:
+            self._stream = _video_stream(self._container, self.path)
+            self._stream.thread_type = thread_type
+            self.colour = ColourTags.from_codec_context(self._stream.codec_context)
+            self.fps = _stream_fps(self._stream, self.index)
+        except BaseException:
+            self._container.close()
+            raise
+        self._pts_to_index = {ts: i for i, ts in enumerate(self.index.pts)}
+        self._iter: Iterator[av.VideoFrame] | None = None
+        self._last_read = -1
+
+    # --- context management ---------------------------------------------------------------
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._iter = None
+        self._container.close()
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def width(self) -> int:
+        return int(self._stream.codec_context.width)
+
+    @property
+    def height(self) -> int:
+        return int(self._stream.codec_context.height)
+
+    @property
+    def stream(self) -> av.VideoStream:
+        return self._stream
+
+    # --- addressing -----------------------------------------------------------------------
+    def _check(self, n: int) -> int:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise SeekError(f"Frame numbers are integers. Received: frame={n!r}")
+        if not 0 <= n < len(self.index):
+            raise SeekError(
+                f"Frame {n} is outside {self.path.name}, which has frames 0..{len(self.index) - 1}. "
+                f"Received: frame={n}"
+            )
+        return int(n)
+
+    def frame_at_time(self, seconds: Fraction | float) -> int:
+        """Index of the frame shown at clip-local time ``seconds``."""
+        t = Fraction(seconds) if not isinstance(seconds, Fraction) else seconds
+        if t < 0 or t >= self.index.duration:
+            raise SeekError(
+                f"Time {float(t):.3f}s is outside {self.path.name} "
+                f"(0 to {float(self.index.duration):.3f}s). Received: time={float(t)}"
+            )
+        return self.index.frame_at(t)
+
+    # --- decoding -------------------------------------------------------------------------
+    def _decode_from(self, pts: int) -> Iterator[av.VideoFrame]:
+        def gen() -> Iterator[av.VideoFrame]:
+            try:
+                for packet in self._container.demux(self._stream):
+                    yield from packet.decode()
+            except av.error.FFmpegError as exc:
+                raise CorruptMediaError(
+                    f"Decoding {self.path} failed: {exc.strerror or exc}. "
+                    f"Received: path={str(self.path)!r}"
+                ) from exc
+
+        if pts <= self.index.start_pts:
+            self._container.seek(self.index.start_pts, stream=self._stream, backward=True)
+        else:
+            self._container.seek(pts, stream=self._stream, backward=True)
+        return gen()
+
+    def _frame_pts(self, frame: av.VideoFrame) -> int | None:
+        return frame.pts if frame.pts is not None else frame.dts
+
+    def _seek_iter(self, n: int) -> Iterator[av.VideoFrame]:
+        """A decode iterator whose next frame is frame ``n`` (exact)."""
+        target = self.index.pts[n]
+        # Try a seek to the target; when a demuxer lands after it, back off to earlier keyframes.
+        candidates = [target]
+        keys = [self.index.pts[i] for i in range(n, -1, -1) if self.index.keyframe[i]]
+        candidates += keys[1:3] + [self.index.start_pts]
+        for seek_pts in candidates:
+            it = self._decode_from(seek_pts)
+            for frame in it:
+                ts = self._frame_pts(frame)
+                if ts is None:
+                    continue
+                if ts > target:
+                    break  # landed too late: try an earlier seek point
+                if ts == target:
+                    return _prepend(frame, it)
+            else:
+                break
+        raise SeekError(
+            f"Could not decode frame {n} (pts {target}) of {self.path}. Received: frame={n}"
+        )
+
+    def _to_decoded(self, frame: av.VideoFrame) -> DecodedFrame | None:
+        ts = self._frame_pts(frame)
+        if ts is None:
+            return None
+        i = self._pts_to_index.get(ts)
+        if i is None:
+            i = min(bisect.bisect_left(self.index.pts, ts), len(self.index) - 1)
+        return DecodedFrame(i, ts, self.index.time_of(i), frame_to_rgb(frame, self.colour))
+
+    def read(self, n: int) -> np.ndarray:
+        """Frame ``n`` as uint8 RGB (H, W, 3), exactly; sequential reads avoid re-seeking."""
+        return self.read_frame(n).image
+
+    def read_frame(self, n: int) -> DecodedFrame:
+        """Frame ``n`` with its pts and time."""
+        n = self._check(n)
+        # Continue decoding forward when the target is a few frames ahead of the last read.
+        if self._iter is not None and self._last_read < n <= self._last_read + 30:
+            target = self.index.pts[n]
+            for frame in self._iter:
+                ts = self._frame_pts(frame)
+                if ts is None or ts < target:
+                    continue
+                if ts == target:
+                    decoded = self._to_decoded(frame)
+                    if decoded is not None:
+                        self._last_read = n
+                        return decoded
+                break
+        self._iter = self._seek_iter(n)
+        frame = next(self._iter)
+        decoded = self._to_decoded(frame)
+        assert decoded is not None  # _seek_iter only yields frames with a pts
+        self._last_read = n
+        return decoded
+
+    def frames(self, start: int = 0, stop: int | None = None) -> Iterator[DecodedFrame]:
+        """Frames ``start`` (inclusive) to ``stop`` (exclusive) in presentation order."""
+        stop = len(self.index) if stop is None else stop
+        if stop <= start:
+            return
+        start = self._check(start)
+        if stop > len(self.index):
+            raise SeekError(
+                f"Range end {stop} is past the last frame of {self.path.name} "
+                f"({len(self.index) - 1}). Received: stop={stop}"
+            )
+        self._iter = None  # the sequential iterator below owns the decoder
+        it = self._seek_iter(start)
+        end_pts = self.index.pts[stop - 1]
+        for frame in it:
+            ts = self._frame_pts(frame)
+            if ts is None or ts < self.index.pts[start]:
+                continue
+            decoded = self._to_decoded(frame)
+            if decoded is None:
+                continue
+            yield decoded
+            if ts >= end_pts:
+                return
+
+    def __iter__(self) -> Iterator[DecodedFrame]:
+        return self.frames()
+
+
+def _prepend(first: av.VideoFrame, rest: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
+    yield first
+    yield from rest

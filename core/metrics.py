@@ -1,0 +1,439 @@
+"""Quality metrics that need no pretrained network (see DESIGN.md, "Quality").
+
+Every tool in the project reports these numbers, so the definitions follow the design exactly:
+
+- **style distance**: sliced Wasserstein-1 distance between 7×7×3 patches of a 3-level Laplacian
+  pyramid at short side 256, split into *texture* (two band-pass levels) and *colour* (low-pass);
+- **stroke distance**: Wasserstein-1 distance between structure-tensor coherence distributions of
+  the most textured half of the pixels;
+- **structure score**: SSIM (Wang 2004) of blurred BT.601 luminance;
+- **diversity ratio**: mean pairwise distance of 32×32 thumbnails, outputs ÷ inputs.
+
+Images are ``uint8`` RGB arrays ``(H, W, 3)``; a batch may be a sequence of them or one
+``(N, H, W, 3)`` array. Bad images raise :class:`~stylecut.core.errors.MediaError` (a
+``ValueError``); bad parameters raise ``ValueError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+from .errors import MediaError
+
+__all__ = [
+    "QualityReport",
+    "StyleDistance",
+    "diversity_ratio",
+    "evaluate_outputs",
+    "mean_structure_score",
+    "resize_short_side",
+    "stroke_distance",
+    "structure_score",
+    "style_distance",
+]
+
+_SHORT_SIDE = 256
+_PATCH = 7
+_PYRAMID_LEVELS = 3  # two band-pass levels + the low-pass residual
+_STRUCTURE_SIGMA = 2.0  # Gaussian blur of the structure tensor / of the luminance before SSIM
+_SSIM_WINDOW = 11
+_SSIM_SIGMA = 1.5
+_SSIM_C1 = (0.01 * 255.0) ** 2
+_SSIM_C2 = (0.03 * 255.0) ** 2
+_COHERENCE_EPS = 1e-6  # trace (gradient energy, [0, 1] luma units) below which coherence is 0
+_THUMB = 32
+
+ImageBatch = Sequence[np.ndarray] | np.ndarray
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_image(image: object, name: str) -> np.ndarray:
+    if not isinstance(image, np.ndarray):
+        raise MediaError(
+            f"{name} must be a uint8 RGB numpy array of shape (H, W, 3). "
+            f"Received: {name}={type(image).__name__}"
+        )
+    if image.dtype != np.uint8:
+        raise MediaError(
+            f"{name} must be a uint8 RGB array of shape (H, W, 3). "
+            f"Received: {name}.dtype={image.dtype}"
+        )
+    if image.ndim != 3 or image.shape[2] != 3 or image.shape[0] < 1 or image.shape[1] < 1:
+        raise MediaError(
+            f"{name} must be a uint8 RGB array of shape (H, W, 3) with H, W >= 1. "
+            f"Received: {name}.shape={image.shape}"
+        )
+    return image
+
+
+def _check_images(images: object, name: str) -> list[np.ndarray]:
+    if isinstance(images, np.ndarray):
+        if images.ndim == 3:
+            return [_check_image(images, name)]
+        if images.ndim == 4:
+            if images.shape[0] == 0:
+                raise MediaError(
+                    f"{name} must hold at least one image. Received: {name}.shape={images.shape}"
+                )
+            return [_check_image(img, f"{name}[{i}]") for i, img in enumerate(images)]
+        raise MediaError(
+            f"{name} must be a uint8 RGB image (H, W, 3), a batch (N, H, W, 3) or a sequence "
+            f"of images. Received: {name}.shape={images.shape}"
+        )
+    if isinstance(images, (str, bytes)) or not isinstance(images, Sequence):
+        raise MediaError(
+            f"{name} must be a uint8 RGB image (H, W, 3), a batch (N, H, W, 3) or a sequence "
+            f"of images. Received: {name}={type(images).__name__}"
+        )
+    if len(images) == 0:
+        raise MediaError(f"{name} must hold at least one image. Received: {name}=[]")
+    return [_check_image(img, f"{name}[{i}]") for i, img in enumerate(images)]
+
+
+def _check_pairs(
+    inputs: ImageBatch, outputs: ImageBatch
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    ins = _check_images(inputs, "inputs")
+    outs = _check_images(outputs, "outputs")
+    if len(ins) != len(outs):
+        raise ValueError(
+            "inputs and outputs must hold the same number of images. "
+            f"Received: len(inputs)={len(ins)}, len(outputs)={len(outs)}"
+        )
+    return ins, outs
+
+
+def _check_positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer. Received: {name}={value!r}")
+    return int(value)
+
+
+# --------------------------------------------------------------------------- resizing
+
+
+def _resize_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    if (w, h) == (width, height):
+        return image
+    shrinking = width <= w and height <= h
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC
+    return cv2.resize(image, (width, height), interpolation=interpolation)
+
+
+def _short_side_size(height: int, width: int, short: int) -> tuple[int, int]:
+    """(width, height) with the short side exactly ``short`` and the aspect ratio kept."""
+    scale = short / min(height, width)
+    if height <= width:
+        return max(1, round(width * scale)), short
+    return short, max(1, round(height * scale))
+
+
+def _resize_short(image: np.ndarray, short: int) -> np.ndarray:
+    width, height = _short_side_size(image.shape[0], image.shape[1], short)
+    return _resize_to(image, width, height)
+
+
+def resize_short_side(image: np.ndarray, short: int = _SHORT_SIDE) -> np.ndarray:
+    """Resize so the short side is ``short`` (INTER_AREA shrinking, INTER_CUBIC enlarging)."""
+    image = _check_image(image, "image")
+    short = _check_positive_int(short, "short")
+    return _resize_short(image, short).copy()
+
+
+def _luma_short(image: np.ndarray) -> np.ndarray:
+    """BT.601 luma as float64 in [0, 255], resized to short side 256."""
+    rgb = image.astype(np.float64)
+    luma = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
+    return _resize_short(luma, _SHORT_SIDE)
+
+
+# --------------------------------------------------------------------------- Wasserstein-1
+
+
+def _quantiles(sorted_values: np.ndarray, n: int) -> np.ndarray:
+    """Resample sorted values (along axis 0) to ``n`` equally spaced quantiles."""
+    m = sorted_values.shape[0]
+    if m == n:
+        return sorted_values
+    positions = (np.arange(n) + 0.5) * (m / n) - 0.5
+    positions = np.clip(positions, 0.0, m - 1)
+    lo = np.floor(positions).astype(np.intp)
+    hi = np.minimum(lo + 1, m - 1)
+    frac = positions - lo
+    if sorted_values.ndim > 1:
+        frac = frac.reshape((n,) + (1,) * (sorted_values.ndim - 1))
+    return sorted_values[lo] * (1.0 - frac) + sorted_values[hi] * frac
+
+
+def _wasserstein1_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1-D W1 per column of two arrays already sorted along axis 0."""
+    n = max(a.shape[0], b.shape[0])
+    return np.mean(np.abs(_quantiles(a, n) - _quantiles(b, n)), axis=0)
+
+
+# --------------------------------------------------------------------------- style distance
+
+
+@dataclass(frozen=True)
+class StyleDistance:
+    """Sliced-Wasserstein patch distance to the style; lower is closer."""
+
+    texture: float
+    colour: float
+    total: float
+
+
+def _laplacian_pyramid(image: np.ndarray) -> list[np.ndarray]:
+    """Two band-pass levels and the low-pass residual of a float32 [0, 1] image."""
+    levels: list[np.ndarray] = []
+    current = image
+    for _ in range(_PYRAMID_LEVELS - 1):
+        h, w = current.shape[:2]
+        down = cv2.pyrDown(current)
+        levels.append(current - cv2.pyrUp(down, dstsize=(w, h)))
+        current = down
+    levels.append(current)
+    return levels
+
+
+def _sample_patches(pool: list[np.ndarray], count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` random 7×7×3 patches drawn uniformly over every patch position of the pool."""
+    valid = []
+    for img in pool:
+        h, w = img.shape[:2]
+        valid.append((max(h - _PATCH + 1, 0), max(w - _PATCH + 1, 0)))
+    sizes = np.array([vh * vw for vh, vw in valid], dtype=np.int64)
+    total = int(sizes.sum())
+    if total == 0:
+        raise MediaError(
+            f"images are too small for {_PATCH}x{_PATCH} patches at every pyramid level. "
+            f"Received: shape={pool[0].shape}"
+        )
+    flat = rng.integers(0, total, size=count)
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+    which = np.searchsorted(starts, flat, side="right") - 1
+    out = np.empty((count, _PATCH * _PATCH * 3), dtype=np.float64)
+    for index in np.unique(which):
+        rows = np.nonzero(which == index)[0]
+        local = flat[rows] - starts[index]
+        vw = valid[index][1]
+        ys, xs = local // vw, local % vw
+        windows = np.lib.stride_tricks.sliding_window_view(pool[index], (_PATCH, _PATCH), (0, 1))
+        out[rows] = windows[ys, xs].reshape(len(rows), -1)
+    return out
+
+
+def _pyramids(images: list[np.ndarray]) -> list[list[np.ndarray]]:
+    """Per level, the pyramid level of every image (short side 256, float32 [0, 1])."""
+    per_level: list[list[np.ndarray]] = [[] for _ in range(_PYRAMID_LEVELS)]
+    for img in images:
+        small = _resize_short(img, _SHORT_SIDE).astype(np.float32) / np.float32(255.0)
+        for level, band in enumerate(_laplacian_pyramid(small)):
+            per_level[level].append(band)
+    return per_level
+
+
+def style_distance(
+    outputs: Sequence[np.ndarray] | np.ndarray,
+    style: np.ndarray | Sequence[np.ndarray],
+    *,
+    patches_per_level: int = 4096,
+    directions: int = 256,
+    seed: int = 0,
+) -> StyleDistance:
+    """Sliced-W1 distance between Laplacian-pyramid patches of the outputs and of the style."""
+    outs = _check_images(outputs, "outputs")
+    styles = _check_images(style, "style")
+    patches_per_level = _check_positive_int(patches_per_level, "patches_per_level")
+    directions = _check_positive_int(directions, "directions")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer. Received: seed={seed!r}")
+    seed = int(seed)
+
+    out_levels = _pyramids(outs)
+    style_levels = _pyramids(styles)
+    dim = _PATCH * _PATCH * 3
+    distances = []
+    for level in range(_PYRAMID_LEVELS):
+        dirs = np.random.default_rng((seed, 0, level)).standard_normal((dim, directions))
+        dirs /= np.linalg.norm(dirs, axis=0, keepdims=True)
+        # The same sampling stream for both sides: identical pools give identical patches.
+        a = _sample_patches(
+            out_levels[level], patches_per_level, np.random.default_rng((seed, 1, level))
+        )
+        b = _sample_patches(
+            style_levels[level], patches_per_level, np.random.default_rng((seed, 1, level))
+        )
+        proj_a = np.sort(a @ dirs, axis=0)
+        proj_b = np.sort(b @ dirs, axis=0)
+        distances.append(float(np.mean(_wasserstein1_sorted(proj_a, proj_b))))
+    texture = distances[0] + distances[1]
+    colour = distances[2]
+    return StyleDistance(texture=texture, colour=colour, total=texture + colour)
+
+
+# --------------------------------------------------------------------------- stroke distance
+
+
+def _coherence_top_half(image: np.ndarray) -> np.ndarray:
+    """Structure-tensor coherence of the half of the pixels with the most gradient energy."""
+    grey = _luma_short(image) / 255.0
+    gx = cv2.Sobel(grey, cv2.CV_64F, 1, 0, ksize=3)
+    gy = cv2.Sobel(grey, cv2.CV_64F, 0, 1, ksize=3)
+    jxx = cv2.GaussianBlur(gx * gx, (0, 0), _STRUCTURE_SIGMA)
+    jyy = cv2.GaussianBlur(gy * gy, (0, 0), _STRUCTURE_SIGMA)
+    jxy = cv2.GaussianBlur(gx * gy, (0, 0), _STRUCTURE_SIGMA)
+    trace = (jxx + jyy).ravel()  # λ1 + λ2
+    spread = np.sqrt((jxx - jyy) ** 2 + 4.0 * jxy**2).ravel()  # λ1 − λ2
+    coherence = np.zeros_like(trace)
+    ok = trace > _COHERENCE_EPS
+    coherence[ok] = np.clip(spread[ok] / trace[ok], 0.0, 1.0)
+    keep = max(1, trace.size // 2)
+    top = np.argsort(trace, kind="stable")[trace.size - keep :]
+    return coherence[top]
+
+
+def stroke_distance(
+    outputs: Sequence[np.ndarray] | np.ndarray, style: np.ndarray | Sequence[np.ndarray]
+) -> float:
+    """W1 distance between the coherence distributions of the outputs and of the style."""
+    outs = _check_images(outputs, "outputs")
+    styles = _check_images(style, "style")
+    a = np.sort(np.concatenate([_coherence_top_half(img) for img in outs]))
+    b = np.sort(np.concatenate([_coherence_top_half(img) for img in styles]))
+    return float(_wasserstein1_sorted(a, b))
+
+
+# --------------------------------------------------------------------------- structure score
+
+
+def _ssim(x: np.ndarray, y: np.ndarray) -> float:
+    """Mean SSIM (Wang 2004, 11×11 Gaussian window σ = 1.5, 'valid' region) of float64 images."""
+
+    def window(z: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(z, (_SSIM_WINDOW, _SSIM_WINDOW), _SSIM_SIGMA)
+
+    mu_x, mu_y = window(x), window(y)
+    var_x = window(x * x) - mu_x * mu_x
+    var_y = window(y * y) - mu_y * mu_y
+    cov = window(x * y) - mu_x * mu_y
+    ssim_map = ((2.0 * mu_x * mu_y + _SSIM_C1) * (2.0 * cov + _SSIM_C2)) / (
+        (mu_x * mu_x + mu_y * mu_y + _SSIM_C1) * (var_x + var_y + _SSIM_C2)
+    )
+    pad = _SSIM_WINDOW // 2
+    if ssim_map.shape[0] > 2 * pad and ssim_map.shape[1] > 2 * pad:
+        ssim_map = ssim_map[pad:-pad, pad:-pad]
+    return float(np.mean(ssim_map))
+
+
+def _structure(input_image: np.ndarray, output_image: np.ndarray) -> float:
+    x = _luma_short(input_image)
+    y = output_image
+    if y.shape != input_image.shape:
+        rgb = y.astype(np.float64)
+        y_luma = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
+        y = _resize_to(y_luma, x.shape[1], x.shape[0])
+    else:
+        y = _luma_short(y)
+    x = cv2.GaussianBlur(x, (0, 0), _STRUCTURE_SIGMA)
+    y = cv2.GaussianBlur(y, (0, 0), _STRUCTURE_SIGMA)
+    return _ssim(x, y)
+
+
+def structure_score(input_image: np.ndarray, output_image: np.ndarray) -> float:
+    """SSIM of the blurred BT.601 luminance of input and output (1.0 = identical)."""
+    return _structure(
+        _check_image(input_image, "input_image"), _check_image(output_image, "output_image")
+    )
+
+
+def mean_structure_score(inputs: ImageBatch, outputs: ImageBatch) -> float:
+    """Mean :func:`structure_score` over input/output pairs."""
+    ins, outs = _check_pairs(inputs, outputs)
+    return float(np.mean([_structure(i, o) for i, o in zip(ins, outs, strict=True)]))
+
+
+# --------------------------------------------------------------------------- diversity
+
+
+def _mean_pairwise_distance(images: list[np.ndarray]) -> float:
+    thumbs = np.stack(
+        [_resize_to(img, _THUMB, _THUMB).astype(np.float64).ravel() / 255.0 for img in images]
+    )
+    total = 0.0
+    for i in range(len(thumbs) - 1):
+        total += float(np.linalg.norm(thumbs[i + 1 :] - thumbs[i], axis=1).sum())
+    pairs = len(thumbs) * (len(thumbs) - 1) // 2
+    return total / pairs
+
+
+def diversity_ratio(inputs: ImageBatch, outputs: ImageBatch) -> float:
+    """Mean pairwise 32×32 thumbnail distance of outputs ÷ that of inputs (≈0: mode collapse)."""
+    ins, outs = _check_pairs(inputs, outputs)
+    if len(ins) < 2:
+        raise ValueError(
+            f"diversity needs at least 2 input/output pairs. Received: len(outputs)={len(outs)}"
+        )
+    denominator = _mean_pairwise_distance(ins)
+    if denominator == 0.0:
+        raise ValueError(
+            "diversity is undefined when all inputs are identical (their mean pairwise distance "
+            f"is 0). Received: inputs_distance={denominator}"
+        )
+    return _mean_pairwise_distance(outs) / denominator
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """All no-pretrained-network quality numbers for one set of outputs.
+
+    ``diversity`` is ``None`` when it is undefined (fewer than 2 pairs, identical inputs).
+    """
+
+    texture: float
+    colour: float
+    total: float
+    stroke: float
+    structure: float
+    diversity: float | None
+
+    def to_dict(self) -> dict[str, float | None]:
+        """The report as a JSON-friendly dict."""
+        return asdict(self)
+
+
+def evaluate_outputs(
+    inputs: ImageBatch,
+    outputs: ImageBatch,
+    style: np.ndarray | Sequence[np.ndarray],
+    *,
+    seed: int = 0,
+) -> QualityReport:
+    """Compute style, stroke, structure and diversity metrics for stylized outputs."""
+    ins, outs = _check_pairs(inputs, outputs)
+    styles = _check_images(style, "style")
+    dist = style_distance(outs, styles, seed=seed)
+    diversity: float | None = None
+    if len(ins) >= 2:
+        denominator = _mean_pairwise_distance(ins)
+        if denominator > 0.0:
+            diversity = _mean_pairwise_distance(outs) / denominator
+    structure = float(np.mean([_structure(i, o) for i, o in zip(ins, outs, strict=True)]))
+    return QualityReport(
+        texture=dist.texture,
+        colour=dist.colour,
+        total=dist.total,
+        stroke=stroke_distance(outs, styles),
+        structure=structure,
+        diversity=diversity,
+    )

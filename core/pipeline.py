@@ -1,0 +1,343 @@
+"""The render pipeline: decoder thread -> bounded queue -> batched stylize -> bounded queue ->
+encoder thread, with per-frame strength, progress, cancel and atomic output."""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .codecs import EncodeSettings
+from .errors import ModelError, RenderCancelled, SeekError
+from .keyframes import Curve
+from .media import DecodedFrame, VideoReader, probe
+from .output import AtomicOutput, check_output_path
+from .stylizer import Stylizer
+from .writer import AudioPassthrough, VideoWriter
+
+__all__ = ["Progress", "RenderResult", "RenderSettings", "render"]
+
+_END = object()
+_POLL = 0.05
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderSettings:
+    """What to render: frame range (``stop`` exclusive), encoding, batching and overwrite."""
+
+    encode: EncodeSettings = field(default_factory=EncodeSettings)
+    start: int | None = None
+    stop: int | None = None
+    batch_size: int | None = None
+    queue_size: int = 8
+    overwrite: bool = False
+    audio: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("start", "stop"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise SeekError(f"{name} must be a frame number >= 0. Received: {name}={value!r}")
+        if self.start is not None and self.stop is not None and self.stop <= self.start:
+            raise SeekError(
+                f"The out-point must come after the in-point. Received: start={self.start}, "
+                f"stop={self.stop}"
+            )
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1. Received: batch_size={self.batch_size}")
+        if self.queue_size < 1:
+            raise ValueError(f"queue_size must be >= 1. Received: queue_size={self.queue_size}")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Frames written so far out of ``total``, with elapsed seconds."""
+
+    done: int
+    total: int
+    elapsed: float
+
+    @property
+    def fps(self) -> float:
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the current rate (None before the first frame)."""
+        if self.done == 0 or self.elapsed <= 0:
+            return None
+        return (self.total - self.done) / self.fps
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What a finished render wrote."""
+
+    output: Path
+    frames: int
+    stylized_frames: int
+    seconds: float
+    notes: tuple[str, ...] = ()
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def _as_curve(strength: Curve | float | int) -> Curve:
+    if isinstance(strength, Curve):
+        return strength
+    return Curve.constant(float(strength))
+
+
+class _Stop:
+    """Shared stop flag plus the first error raised by any stage."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.error: BaseException | None = None
+        self.lock = threading.Lock()
+
+    def fail(self, exc: BaseException) -> None:
+        with self.lock:
+            if self.error is None:
+                self.error = exc
+        self.event.set()
+
+
+def _put(q: queue.Queue[Any], item: Any, stop: _Stop) -> bool:
+    while not stop.event.is_set():
+        try:
+            q.put(item, timeout=_POLL)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _get(q: queue.Queue[Any], stop: _Stop) -> Any:
+    while not stop.event.is_set():
+        try:
+            return q.get(timeout=_POLL)
+        except queue.Empty:
+            continue
+    return _END
+
+
+def _stylize_batch(
+    batch: list[DecodedFrame], stylizer: Stylizer, curve: Curve
+) -> tuple[list[tuple[DecodedFrame, np.ndarray]], int]:
+    strengths = np.asarray(curve.evaluate(np.array([float(f.time) for f in batch])), np.float32)
+    images = [f.image for f in batch]
+    active = np.flatnonzero(strengths > 0.0)
+    if active.size:
+        frames = np.stack([images[i] for i in active])
+        out = stylizer.stylize(frames, strengths[active])
+        if not isinstance(out, np.ndarray) or out.shape != frames.shape or out.dtype != np.uint8:
+            raise ModelError(
+                f"Stylizer {stylizer.name!r} must return uint8 frames of shape {frames.shape}. "
+                f"Received: {getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}"
+            )
+        for j, i in enumerate(active):
+            images[i] = out[j]
+    return list(zip(batch, images)), int(active.size)
+
+
+def render(
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    stylizer: Stylizer,
+    *,
+    strength: Curve | float = 1.0,
+    settings: RenderSettings | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    on_note: Callable[[str], None] | None = None,
+) -> RenderResult:
+    """Render ``source`` through ``stylizer`` into ``output`` (atomically).
+
+    Strength comes from ``strength`` (a curve in clip-local seconds, or a constant) per
+    frame; frames with strength 0 skip the stylizer and are encoded bit-exactly as decoded.
+    ``cancel`` (an Event) stops the render: ``RenderCancelled`` is raised and no file is left.
+    Ctrl-C (KeyboardInterrupt) likewise removes the temp file and propagates.
+    """
+    settings = settings or RenderSettings()
+    curve = _as_curve(strength)
+    target = check_output_path(output, source=source, overwrite=settings.overwrite)
+    info = probe(source)
+    settings.encode.preset_for(target)  # reject codec/container mismatches before any work
+    reader = VideoReader(source)
+    try:
+        n_frames = len(reader)
+        start = settings.start or 0
+        stop = n_frames if settings.stop is None else settings.stop
+        if start >= n_frames or stop > n_frames:
+            raise SeekError(
+                f"Range {start}..{stop} is outside {Path(source).name}, which has frames "
+                f"0..{n_frames - 1}. Received: start={start}, stop={stop}"
+            )
+        return _run(reader, info.video.rotation, target, stylizer, curve, settings, start, stop,
+                    progress, cancel, on_note)
+    finally:
+        reader.close()
+
+
+def _run(
+    reader: VideoReader,
+    rotation: int,
+    target: Path,
+    stylizer: Stylizer,
+    curve: Curve,
+    settings: RenderSettings,
+    start: int,
+    stop: int,
+    progress: Callable[[Progress], None] | None,
+    cancel: threading.Event | None,
+    on_note: Callable[[str], None] | None,
+) -> RenderResult:
+    index = reader.index
+    tb = index.time_base
+    shift_pts = index.pts[start] - index.pts[0]
+    total = stop - start
+    batch_size = settings.batch_size or max(1, int(getattr(stylizer, "preferred_batch", 1)))
+    audio = None
+    if settings.audio:
+        audio = AudioPassthrough(
+            reader.path,
+            start=index.pts[start] * tb if start > 0 else None,
+            end=index.pts[stop] * tb if stop < len(index) else None,
+            shift=shift_pts * tb,
+        )
+        if not audio.has_audio:
+            audio.close()
+            audio = None
+    notes: list[str] = []
+
+    def note(text: str) -> None:
+        notes.append(text)
+        if on_note is not None:
+            on_note(text)
+
+    stop_flag = _Stop()
+    q_in: queue.Queue[Any] = queue.Queue(maxsize=settings.queue_size)
+    q_out: queue.Queue[Any] = queue.Queue(maxsize=settings.queue_size)
+    counters = {"written": 0, "stylized": 0}
+
+    def decode() -> None:
+        try:
+            for frame in reader.frames(start, stop):
+                if not _put(q_in, frame, stop_flag):
+                    return
+            _put(q_in, _END, stop_flag)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            stop_flag.fail(exc)
+
+    def stylize() -> None:
+        try:
+            done = False
+            while not done:
+                batch: list[DecodedFrame] = []
+                while len(batch) < batch_size:
+                    item = _get(q_in, stop_flag)
+                    if item is _END:
+                        done = True
+                        break
+                    batch.append(item)
+                if batch:
+                    pairs, n = _stylize_batch(batch, stylizer, curve)
+                    counters["stylized"] += n
+                    for pair in pairs:
+                        if not _put(q_out, pair, stop_flag):
+                            return
+            _put(q_out, _END, stop_flag)
+        except BaseException as exc:  # noqa: BLE001
+            stop_flag.fail(exc)
+
+    t0 = time.perf_counter()
+    with AtomicOutput(target) as atomic:
+        writer = VideoWriter(
+            atomic.temp,
+            width=reader.width,
+            height=reader.height,
+            rate=reader.fps,
+            time_base=tb,
+            settings=settings.encode,
+            colour=reader.colour,
+            rotation=rotation,
+            audio=audio,
+            format_hint=target.name,
+            on_note=note,
+        )
+        finished = threading.Event()
+
+        def encode() -> None:
+            try:
+                while True:
+                    item = _get(q_out, stop_flag)
+                    if item is _END:
+                        break
+                    frame, image = item
+                    out_pts = frame.pts - shift_pts
+                    writer.write(image, out_pts)
+                    writer.write_audio_until(out_pts * tb)
+                    counters["written"] += 1
+                if not stop_flag.event.is_set():
+                    writer.close(flush=True)
+                    finished.set()
+            except BaseException as exc:  # noqa: BLE001
+                stop_flag.fail(exc)
+
+        threads = [
+            threading.Thread(target=decode, name="stylecut-decode", daemon=True),
+            threading.Thread(target=stylize, name="stylecut-stylize", daemon=True),
+            threading.Thread(target=encode, name="stylecut-encode", daemon=True),
+        ]
+        try:
+            for t in threads:
+                t.start()
+            last_report = -1
+            while threads[-1].is_alive():
+                threads[-1].join(timeout=0.1)
+                if cancel is not None and cancel.is_set():
+                    stop_flag.fail(RenderCancelled(f"Render of {target.name} was cancelled"))
+                if progress is not None and counters["written"] != last_report:
+                    last_report = counters["written"]
+                    progress(Progress(last_report, total, time.perf_counter() - t0))
+        except BaseException as exc:
+            stop_flag.fail(exc)
+            raise
+        finally:
+            for t in threads:
+                t.join()
+            if not finished.is_set():
+                writer.close(flush=False)
+        if stop_flag.error is not None:
+            raise stop_flag.error
+        if counters["written"] != total:
+            raise SeekError(
+                f"Decoded {counters['written']} of {total} frames from {reader.path}; the file "
+                f"may be truncated. Received: path={str(reader.path)!r}"
+            )
+        atomic.commit()
+    elapsed = time.perf_counter() - t0
+    if progress is not None:
+        progress(Progress(total, total, elapsed))
+    notes.extend(n for n in writer.notes if n not in notes)
+    return RenderResult(target, total, counters["stylized"], elapsed, tuple(notes))
+
+
+def frame_range_for_times(
+    reader: VideoReader, start: Fraction | None, end: Fraction | None
+) -> tuple[int | None, int | None]:
+    """Frame range for clip-local in/out times (out exclusive)."""
+    first = None if start is None else reader.frame_at_time(start)
+    stop = None if end is None else reader.index.first_at_or_after(end)
+    return first, stop

@@ -1,0 +1,202 @@
+"""Test doubles and generated media, shipped so users' tests can use them too.
+
+Nothing here is a style: ``InvertStylizer`` is a cheap, visible, deterministic effect for
+tests, never listed by ``stylecut styles``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from .stylizer import blend, check_batch
+
+__all__ = [
+    "FunctionStylizer",
+    "InvertStylizer",
+    "make_clip",
+    "read_frame_number",
+    "stamp_frame_number",
+]
+
+_BITS = 12  # frame numbers up to 4095
+_GRID = (3, 4)  # rows, cols of bit cells
+
+
+class InvertStylizer:
+    """Inverts colours, blended by strength: deterministic and cheap."""
+
+    name = "test-invert"
+
+    def __init__(self, preferred_batch: int = 4) -> None:
+        self.preferred_batch = preferred_batch
+        self.calls = 0
+        self.frames_seen = 0
+
+    def stylize(self, frames: np.ndarray, strength: np.ndarray) -> np.ndarray:
+        check_batch(frames, strength)
+        self.calls += 1
+        self.frames_seen += len(frames)
+        return blend(frames, 255 - frames, strength)
+
+
+class FunctionStylizer:
+    """Wraps a function ``(frames, strength) -> frames`` as a Stylizer (like a mock transport)."""
+
+    def __init__(
+        self,
+        fn: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        *,
+        name: str = "test-function",
+        preferred_batch: int = 1,
+    ) -> None:
+        self.fn = fn
+        self.name = name
+        self.preferred_batch = preferred_batch
+
+    def stylize(self, frames: np.ndarray, strength: np.ndarray) -> np.ndarray:
+        check_batch(frames, strength)
+        return self.fn(frames, strength)
+
+
+def _cells(height: int, width: int) -> tuple[int, int, int]:
+    rows, cols = _GRID
+    cell = max(4, min(height // (rows * 2), width // (cols * 2)))
+    return rows, cols, cell
+
+
+def stamp_frame_number(image: np.ndarray, n: int) -> np.ndarray:
+    """Burn ``n`` into the top-left corner as a grid of black/white cells (survives lossy codecs)."""
+    out = image.copy()
+    rows, cols, cell = _cells(*image.shape[:2])
+    for bit in range(_BITS):
+        r, c = divmod(bit, cols)
+        value = 255 if (n >> bit) & 1 else 0
+        out[r * cell:(r + 1) * cell, c * cell:(c + 1) * cell] = value
+    return out
+
+
+def read_frame_number(image: np.ndarray) -> int:
+    """Read the number written by ``stamp_frame_number``."""
+    rows, cols, cell = _cells(*image.shape[:2])
+    grey = image.mean(axis=2) if image.ndim == 3 else image
+    n = 0
+    for bit in range(_BITS):
+        r, c = divmod(bit, cols)
+        m = cell // 4
+        centre = grey[r * cell + m:(r + 1) * cell - m, c * cell + m:(c + 1) * cell - m]
+        if centre.mean() > 127:
+            n |= 1 << bit
+    return n
+
+
+def _pattern(n: int, width: int, height: int) -> np.ndarray:
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    r = 128 + 100 * np.sin((x + 3 * n) / 11.0)
+    g = 128 + 100 * np.sin((y - 2 * n) / 7.0)
+    b = 128 + 100 * np.sin((x + y + 5 * n) / 13.0)
+    img = np.stack([r, g, b], axis=-1)
+    # a moving box so motion is visible
+    bx = int((n * 4) % max(1, width - width // 4))
+    img[height // 2: height // 2 + height // 5, bx: bx + width // 4] = (240, 200, 40)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def make_clip(
+    path: str | os.PathLike[str],
+    *,
+    frames: int = 24,
+    width: int = 64,
+    height: int = 48,
+    fps: Fraction | int = 24,
+    codec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+    gop: int | None = None,
+    audio: bool = True,
+    audio_codec: str | None = None,
+    sample_rate: int = 48000,
+    tone_hz: float = 440.0,
+    rotation: int = 0,
+    colour: tuple[int, int, int, int] | None = None,
+    frame_times: Sequence[Fraction] | None = None,
+    image_fn: Callable[[int, int, int], np.ndarray] | None = None,
+    options: dict[str, str] | None = None,
+    stamp: bool = True,
+) -> Path:
+    """Encode a short synthetic clip with the frame number burnt in and a sine tone.
+
+    ``frame_times`` (seconds) makes a variable-frame-rate clip; ``colour`` is
+    (matrix, range, primaries, trc) FFmpeg enum values; ``rotation`` writes a display matrix.
+    """
+    path = Path(path)
+    fps = Fraction(fps)
+    container = av.open(str(path), mode="w")
+    try:
+        opts = dict(options or {})
+        if gop is not None:
+            opts.setdefault("g", str(gop))
+            if codec == "libx264":
+                opts.setdefault("x264-params", f"keyint={gop}:min-keyint={gop}:scenecut=0")
+        stream = container.add_stream(codec, rate=fps, options=opts)
+        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+        tb = Fraction(1, 90000) if frame_times is not None else 1 / fps
+        if codec == "mpeg4":
+            tb = 1 / fps
+        stream.time_base = tb
+        stream.codec_context.time_base = tb
+        if gop is not None:
+            stream.codec_context.gop_size = gop
+        if colour is not None:
+            cc = stream.codec_context
+            cc.colorspace, cc.color_range, cc.color_primaries, cc.color_trc = colour
+        if rotation:
+            stream.set_display_rotation(rotation)
+        astream = None
+        if audio:
+            acodec = audio_codec or ("libopus" if path.suffix == ".webm" else
+                                     "mp3" if path.suffix == ".avi" else "aac")
+            astream = container.add_stream(acodec, rate=sample_rate, layout="stereo")
+        from .colour import ColourTags, rgb_to_frame
+
+        tags = ColourTags(*colour, height=height) if colour is not None else ColourTags(
+            height=height)
+        for i in range(frames):
+            img = image_fn(i, width, height) if image_fn else _pattern(i, width, height)
+            if stamp:
+                img = stamp_frame_number(img, i)
+            vf = rgb_to_frame(img, pix_fmt, tags.output_tags() if colour else tags)
+            if frame_times is not None:
+                vf.pts = round(frame_times[i] / tb)
+            else:
+                vf.pts = i
+            vf.time_base = tb
+            for p in stream.encode(vf):
+                container.mux(p)
+        for p in stream.encode(None):
+            container.mux(p)
+        if astream is not None:
+            duration = (frame_times[-1] + 1 / fps) if frame_times is not None else frames / fps
+            total = int(duration * sample_rate)
+            chunk = 1024
+            for start in range(0, total, chunk):
+                n = min(chunk, total - start)
+                t = (np.arange(start, start + n) / sample_rate).astype(np.float64)
+                wave = (0.3 * np.sin(2 * math.pi * tone_hz * t)).astype(np.float32)
+                af = av.AudioFrame.from_ndarray(np.stack([wave, wave]), format="fltp",
+                                                layout="stereo")
+                af.sample_rate = sample_rate
+                af.pts = start
+                af.time_base = Fraction(1, sample_rate)
+                for p in astream.encode(af):
+                    container.mux(p)
+            for p in astream.encode(None):
+                container.mux(p)
+    finally:
+        container.close()
+    return path

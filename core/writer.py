@@ -1,0 +1,316 @@
+"""Writing rendered video (PyAV) with colour tags, rotation and audio passed through."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from .codecs import CodecPreset, EncodeSettings
+from .colour import ColourTags, rgb_to_frame
+from .errors import EncodeSettingsError, OutputDirError
+from .media import open_input
+
+__all__ = ["AudioPassthrough", "VideoWriter"]
+
+# Audio codecs each container family plays well with (stream copy); others are transcoded.
+_COPY_OK = {
+    ".mp4": {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"},
+    ".m4v": {"aac", "mp3", "alac", "ac3", "eac3"},
+    ".mov": {"aac", "mp3", "alac", "ac3", "eac3", "pcm_s16le", "pcm_s24le", "pcm_s16be",
+             "pcm_s24be", "pcm_f32le"},
+    ".webm": {"opus", "vorbis"},
+    ".avi": {"mp3", "ac3", "pcm_s16le", "pcm_u8", "aac"},
+}
+_TRANSCODE_TO = {".webm": "libopus"}
+
+
+def _needs_even(pix_fmt: str) -> tuple[bool, bool]:
+    fmt = av.VideoFormat(pix_fmt)
+    if fmt.is_rgb or len(fmt.components) < 2:
+        return False, False
+    chroma = fmt.components[1]
+    return chroma.width != fmt.components[0].width, chroma.height != fmt.components[0].height
+
+
+def _pad_even(rgb: np.ndarray, even_w: bool, even_h: bool) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    pad_h = h % 2 if even_h else 0
+    pad_w = w % 2 if even_w else 0
+    if pad_h or pad_w:
+        return np.pad(rgb, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+    return rgb
+
+
+class AudioPassthrough:
+    """Copies (or, when the container cannot hold it, transcodes) the audio of ``source``.
+
+    Audio between ``start`` and ``end`` (seconds on the source's timeline; ``None`` = open)
+    is written shifted by ``-shift`` seconds. Call ``write_until(t)`` as video is written
+    (keeps the file interleaved and memory flat) and ``finish()`` at the end.
+    """
+
+    def __init__(
+        self,
+        source: str | os.PathLike[str],
+        *,
+        start: Fraction | None = None,
+        end: Fraction | None = None,
+        shift: Fraction = Fraction(0),
+    ) -> None:
+        self.source = Path(source)
+        self.start, self.end, self.shift = start, end, shift
+        self._in = open_input(self.source)
+        self.notes: list[str] = []
+        self._pairs: list[tuple[av.AudioStream, av.AudioStream | None, bool]] = []
+        self._packets: Iterator[av.Packet] | None = None
+        self._pending: av.Packet | None = None
+        self._out: av.container.OutputContainer | None = None
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self._in.streams.audio)
+
+    def add_streams(self, out: av.container.OutputContainer, ext: str) -> None:
+        """Create the output audio streams in ``out``."""
+        self._out = out
+        allowed = _COPY_OK.get(ext)
+        for stream in self._in.streams.audio:
+            name = stream.codec_context.name
+            ok = name in out.supported_codecs and (allowed is None or name in allowed)
+            if ok:
+                self._pairs.append((stream, out.add_stream_from_template(stream), True))
+            else:
+                encoder = _TRANSCODE_TO.get(ext, "aac")
+                rate = stream.codec_context.sample_rate or 48000
+                if encoder == "libopus" and rate not in (8000, 12000, 16000, 24000, 48000):
+                    rate = 48000
+                layout = stream.codec_context.layout.name if stream.codec_context.layout else "stereo"
+                o = out.add_stream(encoder, rate=rate, layout=layout)
+                self._pairs.append((stream, o, False))
+                self.notes.append(
+                    f"audio stream {stream.index} ({name}) cannot be stored in {ext}; "
+                    f"transcoded to {'Opus' if encoder == 'libopus' else 'AAC'}"
+                )
+        if self._pairs:
+            self._packets = self._in.demux([p[0] for p in self._pairs])
+
+    def _time(self, packet: av.Packet) -> Fraction | None:
+        if packet.pts is None or packet.time_base is None:
+            return None
+        return packet.pts * Fraction(packet.time_base.numerator, packet.time_base.denominator)
+
+    def _shift_ts(self, ts: int | None, tb: Fraction) -> int | None:
+        if ts is None:
+            return None
+        return ts - round(self.shift / tb)
+
+    def _emit(self, packet: av.Packet) -> None:
+        assert self._out is not None
+        if packet.size == 0:
+            return
+        t = self._time(packet)
+        if t is None:
+            return
+        tb = Fraction(packet.time_base.numerator, packet.time_base.denominator)
+        if self.end is not None and t >= self.end:
+            return
+        if self.start is not None and t < self.start:
+            return  # trims start on a packet boundary at or after the in-point
+        src = packet.stream
+        for in_stream, out_stream, copy in self._pairs:
+            if in_stream is not src:
+                continue
+            if copy:
+                packet.pts = self._shift_ts(packet.pts, tb)
+                packet.dts = self._shift_ts(packet.dts, tb)
+                packet.stream = out_stream
+                self._out.mux(packet)
+            else:
+                for frame in packet.decode():
+                    if frame.pts is not None:
+                        ftb = Fraction(frame.time_base.numerator, frame.time_base.denominator)
+                        frame.pts = self._shift_ts(frame.pts, ftb)
+                    for p in out_stream.encode(frame):
+                        self._out.mux(p)
+
+    def write_until(self, seconds: Fraction) -> None:
+        """Write the source audio whose (unshifted) time is before ``seconds + shift``."""
+        if self._packets is None:
+            return
+        limit = seconds + self.shift
+        while True:
+            packet = self._pending if self._pending is not None else next(self._packets, None)
+            self._pending = None
+            if packet is None:
+                self._packets = None
+                return
+            t = self._time(packet)
+            if t is not None and t > limit:
+                self._pending = packet
+                return
+            self._emit(packet)
+
+    def finish(self) -> None:
+        """Write the rest of the range and flush any audio encoders."""
+        if self._packets is not None or self._pending is not None:
+            while self._packets is not None or self._pending is not None:
+                self.write_until(Fraction(10**9))
+        if self._out is not None:
+            for _, out_stream, copy in self._pairs:
+                if not copy:
+                    for p in out_stream.encode(None):
+                        self._out.mux(p)
+
+    def close(self) -> None:
+        self._in.close()
+
+
+class VideoWriter:
+    """Encodes RGB frames to ``path`` with a codec preset, colour tags, rotation and audio.
+
+    ``time_base`` is the timestamp unit of the ``pts`` passed to ``write``; ``rate`` the
+    nominal frame rate. Use as a context manager or call ``close()``; on an exception in the
+    ``with`` block the file is closed without flushing (the caller deletes it).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        width: int,
+        height: int,
+        rate: Fraction,
+        time_base: Fraction,
+        settings: EncodeSettings = EncodeSettings(),
+        colour: ColourTags = ColourTags(),
+        rotation: int = 0,
+        audio: AudioPassthrough | None = None,
+        format_hint: str | None = None,
+        on_note: Callable[[str], None] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        ext = Path(format_hint or self.path.name).suffix.lower()
+        self.preset: CodecPreset = settings.preset_for(Path(format_hint or self.path.name))
+        self.colour = colour.output_tags()
+        self.notes: list[str] = []
+        try:
+            self._out = av.open(str(self.path), mode="w", format=_format_for(ext))
+        except (OSError, av.error.FFmpegError) as exc:
+            raise OutputDirError(
+                f"Cannot write {self.path}: {getattr(exc, 'strerror', None) or exc}. "
+                f"Received: output={str(self.path)!r}"
+            ) from exc
+        try:
+            self._setup_video(width, height, rate, time_base, settings, rotation)
+            self._audio = audio
+            if audio is not None:
+                audio.add_streams(self._out, ext)
+                self.notes.extend(audio.notes)
+            for note in self.notes:
+                if on_note is not None:
+                    on_note(note)
+        except BaseException:
+            self._out.close()
+            raise
+        self._started = False
+
+    def _setup_video(
+        self, width: int, height: int, rate: Fraction, time_base: Fraction,
+        settings: EncodeSettings, rotation: int,
+    ) -> None:
+        preset = self.preset
+        pix_fmt = settings.pix_fmt or preset.pix_fmt
+        even_w, even_h = _needs_even(pix_fmt)
+        self._even = (even_w, even_h)
+        out_w = width + (width % 2 if even_w else 0)
+        out_h = height + (height % 2 if even_h else 0)
+        if (out_w, out_h) != (width, height):
+            self.notes.append(
+                f"{pix_fmt} needs even dimensions: {width}x{height} padded to {out_w}x{out_h} "
+                "(use --codec ffv1 or prores4444 to keep odd sizes)"
+            )
+        self._in_time_base = time_base
+        if preset.name == "mpeg4" and time_base.denominator > 65535:
+            # MPEG-4 Part 2 limits the time base denominator to 16 bits.
+            time_base = Fraction(1, max(1, round(rate))) if rate else Fraction(1, 25)
+        self._time_base = time_base
+        try:
+            stream = self._out.add_stream(
+                preset.encoder, rate=rate, options=settings.encoder_options(preset)
+            )
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise EncodeSettingsError(
+                f"Cannot use encoder {preset.encoder} for {self.path.name}: {exc}. "
+                f"Received: codec={preset.name!r}"
+            ) from exc
+        stream.width, stream.height = out_w, out_h
+        stream.pix_fmt = pix_fmt
+        stream.time_base = time_base
+        cc = stream.codec_context
+        cc.time_base = time_base
+        if settings.bitrate is not None:
+            cc.bit_rate = settings.bitrate
+        if preset.name == "mpeg4":
+            cc.qscale = True
+            crf = settings.crf if settings.crf is not None else preset.default_crf
+            cc.global_quality = int(crf or 3) * 118  # FF_QP2LAMBDA
+        if preset.name == "hevc" and self.path.suffix.lower() in (".mp4", ".mov", ".m4v"):
+            cc.codec_tag = "hvc1"
+        if not av.VideoFormat(pix_fmt).is_rgb:
+            cc.colorspace = self.colour.matrix
+            cc.color_range = self.colour.range
+            cc.color_primaries = self.colour.primaries
+            cc.color_trc = self.colour.trc
+        if rotation:
+            stream.set_display_rotation(rotation)
+        self._stream = stream
+        self._pix_fmt = pix_fmt
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Encoded (width, height)."""
+        return self._stream.width, self._stream.height
+
+    def write(self, rgb: np.ndarray, pts: int) -> None:
+        """Encode one uint8 RGB frame at ``pts`` (in ``time_base`` units)."""
+        if self._time_base != self._in_time_base:
+            pts = round(pts * self._in_time_base / self._time_base)
+        frame = rgb_to_frame(_pad_even(rgb, *self._even), self._pix_fmt, self.colour)
+        frame.pts = pts
+        frame.time_base = self._time_base
+        for packet in self._stream.encode(frame):
+            self._out.mux(packet)
+        self._started = True
+
+    def write_audio_until(self, seconds: Fraction) -> None:
+        if self._audio is not None:
+            self._audio.write_until(seconds)
+
+    def close(self, *, flush: bool = True) -> None:
+        """Flush the encoders (unless ``flush=False``) and close the file."""
+        try:
+            if flush:
+                for packet in self._stream.encode(None):
+                    self._out.mux(packet)
+                if self._audio is not None:
+                    self._audio.finish()
+        finally:
+            if self._audio is not None:
+                self._audio.close()
+            self._out.close()
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.close(flush=exc_type is None)
+
+
+def _format_for(ext: str) -> str | None:
+    return {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
+            ".avi": "avi"}.get(ext)

@@ -1,0 +1,123 @@
+"""Installed styles: ``<name>.weights.h5`` plus a ``<name>.json`` card.
+
+Listing reads only the JSON cards (no Keras import); loading a style's weights is done by
+the generator code when a style is used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stylecut.core.errors import ModelError, StyleNotFoundError
+
+__all__ = [
+    "StyleCard", "find_style", "list_styles", "load_stylizer", "shipped_styles_dir", "user_styles_dir",
+]
+
+
+def shipped_styles_dir() -> Path:
+    """Folder of the styles that ship with the package."""
+    return Path(__file__).resolve().parent / "styles"
+
+
+def user_styles_dir() -> Path:
+    """Folder for user-trained styles (``$STYLECUT_STYLES`` or ``~/.local/share/stylecut/styles``)."""
+    env = os.environ.get("STYLECUT_STYLES")
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".local" / "share" / "stylecut" / "styles"
+
+
+@dataclass(frozen=True)
+class StyleCard:
+    """A style's card: name, weights path and the JSON metadata (architecture, source, licence)."""
+
+    name: str
+    card_path: Path
+    weights_path: Path
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def description(self) -> str:
+        source = self.data.get("style_source", {})
+        if isinstance(source, dict):
+            title = source.get("title") or source.get("file") or ""
+            licence = source.get("licence") or source.get("license") or ""
+            return ", ".join(x for x in (title, licence) if x)
+        return str(source)
+
+    @classmethod
+    def from_json(cls, card_path: Path) -> StyleCard:
+        try:
+            data = json.loads(card_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelError(
+                f"Style card {card_path} cannot be read: {exc}. Received: card={str(card_path)!r}"
+            ) from exc
+        if not isinstance(data, dict):
+            raise ModelError(
+                f"Style card {card_path} must hold a JSON object. Received: card={str(card_path)!r}"
+            )
+        name = card_path.name.removesuffix(".json")
+        weights = card_path.with_name(f"{name}.weights.h5")
+        return cls(name=str(data.get("name", name)), card_path=card_path, weights_path=weights,
+                   data=data)
+
+
+def _cards_in(folder: Path) -> list[StyleCard]:
+    if not folder.is_dir():
+        return []
+    return [StyleCard.from_json(p) for p in sorted(folder.glob("*.json"))]
+
+
+def list_styles() -> list[StyleCard]:
+    """Shipped styles, then user styles (a user style may not shadow a shipped name)."""
+    cards = _cards_in(shipped_styles_dir())
+    names = {c.name for c in cards}
+    cards += [c for c in _cards_in(user_styles_dir()) if c.name not in names]
+    return cards
+
+
+def find_style(name_or_path: str) -> StyleCard:
+    """The installed style called ``name_or_path``, or the style whose card/weights are at
+    that path. Raises ``StyleNotFoundError`` listing the installed names."""
+    path = Path(name_or_path).expanduser()
+    if path.suffix in (".json", ".h5") or os.sep in name_or_path:
+        card = path if path.suffix == ".json" else path.with_name(
+            path.name.removesuffix(".h5").removesuffix(".weights") + ".json")
+        if not card.exists():
+            raise StyleNotFoundError(
+                f"No style card at {card} (a style is <name>.weights.h5 with <name>.json beside "
+                f"it). Received: style={name_or_path!r}"
+            )
+        found = StyleCard.from_json(card)
+        if not found.weights_path.exists():
+            raise ModelError(
+                f"Style card {card} has no weights file {found.weights_path.name} beside it. "
+                f"Received: style={name_or_path!r}"
+            )
+        return found
+    cards = list_styles()
+    for card in cards:
+        if card.name == name_or_path:
+            return card
+    installed = ", ".join(c.name for c in cards) or "none (no style is installed yet)"
+    raise StyleNotFoundError(
+        f"Unknown style; installed styles: {installed}. Received: style={name_or_path!r}"
+    )
+
+
+def load_stylizer(card: StyleCard) -> Any:
+    """A Stylizer running ``card``'s generator (imports Keras lazily)."""
+    try:
+        from . import keras_stylizer  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise ModelError(
+            f"Style {card.name!r} cannot be loaded: this installation has no generator "
+            f"implementations ({exc}). Received: style={card.name!r}"
+        ) from exc
+    return keras_stylizer.KerasStylizer.from_card(card)

@@ -1,0 +1,5 @@
+"""Editor-facing surfaces of stylecut: the ``stylecut`` CLI (more front-ends to come)."""
+
+from .cli import cli, main
+
+__all__ = ["cli", "main"]

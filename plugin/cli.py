@@ -1,0 +1,263 @@
+"""The ``stylecut`` command line.
+
+Exit codes: 0 ok; 2 bad usage or bad input (one ``stylecut: error: …`` line on stderr);
+1 an unexpected internal failure; 130 cancelled (Ctrl-C). ``--debug`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import click
+
+from stylecut.core import (
+    CODEC_PRESETS,
+    Curve,
+    EncodeSettings,
+    RenderCancelled,
+    RenderSettings,
+    StylecutError,
+    Stylizer,
+    TimecodeError,
+    build_index,
+    parse_strength,
+    parse_time,
+    probe,
+    render,
+)
+from stylecut.core.media import FrameIndex
+from stylecut.models import find_style, list_styles, load_stylizer
+
+from .progress import ProgressBar
+
+__all__ = ["cli", "main"]
+
+
+class _Group(click.Group):
+    """Translates stylecut errors into one stderr line and the documented exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, RenderCancelled):
+            if debug:
+                raise
+            click.echo("\nstylecut: cancelled; no output was written", err=True)
+            ctx.exit(130)
+        except StylecutError as exc:
+            if debug:
+                raise
+            click.echo(f"stylecut: error: {exc}", err=True)
+            ctx.exit(2)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence for users
+            if debug:
+                raise
+            click.echo(
+                f"stylecut: internal error: {type(exc).__name__}: {exc} "
+                "(run with --debug for the traceback)", err=True,
+            )
+            ctx.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.version_option(package_name="stylecut")
+def cli(debug: bool) -> None:
+    """stylecut: GAN-trained, real-time video style transfer as an editor effect.
+
+    Times (T) are a frame number (90), seconds (3s, 1.5s) or a timecode (00:00:03:00).
+    """
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="stylecut")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _frame_range(
+    source: Path, in_text: str | None, out_text: str | None
+) -> tuple[int | None, int | None]:
+    if in_text is None and out_text is None:
+        return None, None
+    index = build_index(source)
+    fps = probe(source).video.fps
+    n = len(index)
+
+    def one(text: str, what: str, is_out: bool) -> int:
+        stripped = text.strip()
+        if stripped.isdigit():
+            frame = int(stripped)
+        else:
+            try:
+                seconds = parse_time(stripped, fps)
+            except TimecodeError as exc:
+                raise TimecodeError(f"{what} {exc}") from None
+            frame = index.first_at_or_after(seconds) if is_out else index.frame_at(seconds)
+            if not is_out and seconds >= index.duration:
+                frame = n
+        limit = n if is_out else n - 1
+        if not 0 <= frame <= limit:
+            raise TimecodeError(
+                f"{what} {text!r} is outside {source.name} (frames 0..{n - 1}, "
+                f"{float(index.duration):.3f}s). Received: {what.strip('-')}={text!r}"
+            )
+        return frame
+
+    start = one(in_text, "--in", False) if in_text is not None else None
+    stop = one(out_text, "--out", True) if out_text is not None else None
+    if start is not None and stop is not None and stop <= start:
+        raise TimecodeError(
+            f"--out must come after --in. Received: in={in_text!r}, out={out_text!r}"
+        )
+    return start, stop
+
+
+def _strength_curve(source: Path, strength: str | None, keyframes: Path | None) -> Curve:
+    if strength is not None and keyframes is not None:
+        raise click.UsageError("Give either --strength or --keyframes, not both.")
+    if keyframes is not None:
+        return Curve.load(keyframes)
+    if strength is None:
+        return Curve.constant(1.0)
+    fps = probe(source).video.fps if any(c in strength for c in ":,") else Fraction(25)
+    return parse_strength(strength, fps)
+
+
+def _load_style(name: str) -> Stylizer:
+    return load_stylizer(find_style(name))  # type: ignore[no-any-return]
+
+
+def _echo_note(text: str) -> None:
+    click.echo(f"stylecut: note: {text}", err=True)
+
+
+# --- commands --------------------------------------------------------------------------------
+
+_CODEC_HELP = ", ".join(CODEC_PRESETS)
+
+
+@cli.command("render")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Output file; its extension picks the container (.mp4 .mov .mkv .webm .avi).")
+@click.option("--style", "style", metavar="NAME|PATH", required=True,
+              help="An installed style's name (see `stylecut styles`) or a style card/weights path.")
+@click.option("--strength", metavar="S|T:S,…",
+              help="Constant strength 0..1 (0.7) or keys TIME:VALUE[@interp] (0:0,2s:1,5.5s:0.4).")
+@click.option("--keyframes", type=click.Path(path_type=Path), metavar="CURVE.json",
+              help="Strength curve as keyframes JSON (clip-local seconds).")
+@click.option("--codec", type=click.Choice(list(CODEC_PRESETS)), default=None,
+              help="Video codec preset (default: from the extension; h264 for .mp4/.mov/.mkv).")
+@click.option("--crf", type=int, default=None, help="Quality for h264/hevc/vp9 (lower is better).")
+@click.option("--speed", default=None, metavar="PRESET",
+              help="x264/x265 speed preset (ultrafast … veryslow; default medium).")
+@click.option("--in", "in_point", metavar="T", help="First frame to render (inclusive).")
+@click.option("--out", "out_point", metavar="T", help="Where to stop (exclusive).")
+@click.option("--batch", type=int, default=None, help="Frames per stylizer call.")
+@click.option("--no-audio", is_flag=True, help="Drop the audio (it is passed through by default).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def render_cmd(
+    source: Path, output: Path, style: str, strength: str | None, keyframes: Path | None,
+    codec: str | None, crf: int | None, speed: str | None, in_point: str | None,
+    out_point: str | None, batch: int | None, no_audio: bool, overwrite: bool, quiet: bool,
+) -> None:
+    """Render SOURCE with a style into OUTPUT (atomically; audio passed through)."""
+    encode = EncodeSettings(codec=codec, crf=crf, speed=speed)
+    probe(source)  # bad input first: missing file, not media, no video
+    curve = _strength_curve(source, strength, keyframes)
+    start, stop = _frame_range(source, in_point, out_point)
+    settings = RenderSettings(encode=encode, start=start, stop=stop, batch_size=batch,
+                              overwrite=overwrite, audio=not no_audio)
+    encode.preset_for(output)
+    stylizer = _load_style(style)
+    bar = ProgressBar(f"{source.name} → {output.name}", quiet=quiet)
+    result = render(source, output, stylizer, strength=curve, settings=settings, progress=bar,
+                    on_note=_echo_note)
+    click.echo(str(result.output))
+    if not quiet:
+        click.echo(f"stylecut: {result.frames} frames in {result.seconds:.1f}s "
+                   f"({result.fps:.1f} fps)", err=True)
+
+
+@cli.command("probe")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (stdout carries only JSON).")
+def probe_cmd(source: Path, as_json: bool) -> None:
+    """Describe SOURCE: streams, codec, size, fps, frames, rotation, colour, audio."""
+    info = probe(source)
+    if as_json:
+        click.echo(json.dumps(info.to_dict(), indent=2))
+        return
+    v = info.video
+    colour = v.colour.to_dict()
+    lines = [
+        f"file       {info.path} ({info.format}, {info.size_bytes / 1e6:.2f} MB)",
+        f"duration   {float(info.duration):.3f}s",
+        f"video      #{v.index} {v.codec}{f' ({v.profile})' if v.profile else ''} "
+        f"{v.width}x{v.height} {v.pix_fmt} {v.bit_depth}-bit",
+        f"rate       {v.fps} fps ({float(v.fps):.3f}){' variable' if v.vfr else ''}, "
+        f"{v.frame_count} frames, time base {v.time_base}",
+        f"rotation   {v.rotation}°",
+        f"colour     matrix {colour['matrix']}, range {colour['range']}, "
+        f"primaries {colour['primaries']}, transfer {colour['transfer']}",
+    ]
+    for a in info.audio:
+        lines.append(f"audio      #{a.index} {a.codec} {a.sample_rate} Hz {a.layout} "
+                     f"({a.channels} ch)")
+    if not info.audio:
+        lines.append("audio      none")
+    for other in info.other_streams:
+        lines.append(f"other      {other}")
+    click.echo("\n".join(lines))
+
+
+@cli.command("styles")
+@click.option("--json", "as_json", is_flag=True, help="Print the style cards as JSON.")
+def styles_cmd(as_json: bool) -> None:
+    """List installed styles with their cards."""
+    cards = list_styles()
+    if as_json:
+        click.echo(json.dumps([{"name": c.name, "weights": str(c.weights_path), **c.data}
+                               for c in cards], indent=2))
+        return
+    if not cards:
+        click.echo("No styles are installed. (Shipped styles arrive with the models release; "
+                   "user styles go in $STYLECUT_STYLES.)")
+        return
+    for c in cards:
+        click.echo(f"{c.name:24s} {c.description}")
+
+
+@cli.command("codecs")
+def codecs_cmd() -> None:
+    """List the output codec presets and the containers that hold them."""
+    for p in CODEC_PRESETS.values():
+        click.echo(f"{p.name:11s} {p.description}  [{' '.join(p.containers)}]")
+
+
+@cli.command("demo")
+@click.argument("clip", required=False, type=click.Path(path_type=Path))
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=Path("stylecut-demo"),
+              show_default=True, help="Folder for the demo clip, render and contact sheet.")
+@click.option("--style", default=None, help="Style to use (default: the default shipped style).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def demo_cmd(clip: Path | None, output_dir: Path, style: str | None, quiet: bool) -> None:
+    """Render a generated clip (or CLIP) with a strength ramp 0 → 1 → 0.5 and a contact sheet."""
+    from .demo import run_demo
+
+    run_demo(clip, output_dir, style, quiet=quiet, echo=click.echo)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
