@@ -64,14 +64,15 @@ def open_input(path: str | os.PathLike[str]) -> av.container.InputContainer:
         raise CorruptMediaError(f"Input file is empty (0 bytes): {p}. Received: path={str(p)!r}")
     try:
         return av.open(str(p), mode="r")
-    except av.error.FFmpegError as exc:
+    except (av.error.FFmpegError, OSError, IndexError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
         if _looks_like_media(p):
             raise CorruptMediaError(
                 f"Cannot read {p}: the file looks like media but is truncated or corrupt "
-                f"({exc.strerror or exc}). Received: path={str(p)!r}"
+                f"({reason}). Received: path={str(p)!r}"
             ) from exc
         raise NotMediaError(
-            f"Cannot read {p}: not a media file FFmpeg can open ({exc.strerror or exc}). "
+            f"Cannot read {p}: not a media file FFmpeg can open ({reason}). "
             f"Received: path={str(p)!r}"
         ) from exc
 

@@ -160,7 +160,7 @@ def make_clip(
         astream = None
         if audio:
             acodec = audio_codec or ("libopus" if path.suffix == ".webm" else
-                                     "mp3" if path.suffix == ".avi" else "aac")
+                                     "pcm_s16le" if path.suffix == ".avi" else "aac")
             astream = container.add_stream(acodec, rate=sample_rate, layout="stereo")
         from .colour import ColourTags, rgb_to_frame
 

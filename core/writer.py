@@ -24,13 +24,16 @@ _COPY_OK = {
     ".mov": {"aac", "mp3", "alac", "ac3", "eac3", "pcm_s16le", "pcm_s24le", "pcm_s16be",
              "pcm_s24be", "pcm_f32le"},
     ".webm": {"opus", "vorbis"},
-    ".avi": {"mp3", "ac3", "pcm_s16le", "pcm_u8", "aac"},
+    # AVI stores no pts: copied packets collide and an encoder's priming delay shifts the
+    # video, so AVI audio is always written as PCM (no priming, sample-exact).
+    ".avi": set(),
 }
-_TRANSCODE_TO = {".webm": "libopus"}
+_TRANSCODE_TO = {".webm": "libopus", ".avi": "pcm_s16le"}
+_CODEC_LABEL = {"libopus": "Opus", "pcm_s16le": "PCM", "aac": "AAC"}
 
 
 def _needs_even(pix_fmt: str) -> tuple[bool, bool]:
-    fmt = av.VideoFormat(pix_fmt)
+    fmt = av.VideoFormat(pix_fmt, 16, 16)
     if fmt.is_rgb or len(fmt.components) < 2:
         return False, False
     chroma = fmt.components[1]
@@ -83,7 +86,9 @@ class AudioPassthrough:
             name = stream.codec_context.name
             ok = name in out.supported_codecs and (allowed is None or name in allowed)
             if ok:
-                self._pairs.append((stream, out.add_stream_from_template(stream), True))
+                copied = out.add_stream_from_template(stream)
+                copied.time_base = stream.time_base  # keep packet timing exact (AVI rounds)
+                self._pairs.append((stream, copied, True))
             else:
                 encoder = _TRANSCODE_TO.get(ext, "aac")
                 rate = stream.codec_context.sample_rate or 48000
@@ -91,10 +96,12 @@ class AudioPassthrough:
                     rate = 48000
                 layout = stream.codec_context.layout.name if stream.codec_context.layout else "stereo"
                 o = out.add_stream(encoder, rate=rate, layout=layout)
+                if encoder == "pcm_s16le":
+                    o.time_base = Fraction(1, rate)
                 self._pairs.append((stream, o, False))
                 self.notes.append(
-                    f"audio stream {stream.index} ({name}) cannot be stored in {ext}; "
-                    f"transcoded to {'Opus' if encoder == 'libopus' else 'AAC'}"
+                    f"audio stream {stream.index} ({name}) cannot be stream-copied into {ext}; "
+                    f"transcoded to {_CODEC_LABEL[encoder]}"
                 )
         if self._pairs:
             self._packets = self._in.demux([p[0] for p in self._pairs])
@@ -268,6 +275,13 @@ class VideoWriter:
             cc.color_trc = self.colour.trc
         if rotation:
             stream.set_display_rotation(rotation)
+        try:
+            cc.open()  # fail here, with a clear error, rather than at the first frame
+        except av.error.FFmpegError as exc:
+            raise EncodeSettingsError(
+                f"Encoder {preset.encoder} rejected the settings for {width}x{height} {pix_fmt} "
+                f"({exc.strerror or exc}). Received: codec={preset.name!r}"
+            ) from exc
         self._stream = stream
         self._pix_fmt = pix_fmt
 

@@ -1,0 +1,85 @@
+"""Generated media for the tests: short clips made with PyAV (frame numbers burnt in, a tone)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stylecut.core.testing import make_clip
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def h264_long_gop(media_dir: Path) -> Path:
+    """120 frames, 24 fps, one keyframe every 50 frames (B-frames on), AAC tone."""
+    return make_clip(media_dir / "long_gop.mp4", frames=120, width=64, height=48, gop=50)
+
+
+@pytest.fixture(scope="session")
+def vp9_webm(media_dir: Path) -> Path:
+    return make_clip(media_dir / "clip.webm", frames=30, width=64, height=48, codec="libvpx-vp9",
+                     gop=12, options={"crf": "20", "b": "0", "deadline": "realtime",
+                                      "cpu-used": "8"})
+
+
+@pytest.fixture(scope="session")
+def mpeg4_avi(media_dir: Path) -> Path:
+    return make_clip(media_dir / "clip.avi", frames=30, width=64, height=48, codec="mpeg4",
+                     gop=10, options={"qscale": "2"})
+
+
+@pytest.fixture(scope="session")
+def vfr_mp4(media_dir: Path) -> Path:
+    gaps = [Fraction(1, 24), Fraction(1, 12), Fraction(1, 30), Fraction(1, 8)] * 6
+    times = [Fraction(0)]
+    for g in gaps[:23]:
+        times.append(times[-1] + g)
+    return make_clip(media_dir / "vfr.mp4", frames=24, width=64, height=48, frame_times=times,
+                     gop=8)
+
+
+@pytest.fixture(scope="session")
+def rotated_mp4(media_dir: Path) -> Path:
+    return make_clip(media_dir / "rotated.mp4", frames=12, width=64, height=48, rotation=90)
+
+
+def _red(n: int, width: int, height: int) -> np.ndarray:
+    img = np.zeros((height, width, 3), np.uint8)
+    img[..., 0] = 255
+    return img
+
+
+@pytest.fixture(scope="session")
+def bt709_red(media_dir: Path) -> Path:
+    """1280×720 pure red, tagged BT.709 (matrix, primaries, transfer) limited range."""
+    return make_clip(media_dir / "red709.mp4", frames=4, width=1280, height=720,
+                     colour=(1, 1, 1, 1), image_fn=_red, stamp=False, audio=False,
+                     options={"preset": "ultrafast"})
+
+
+@pytest.fixture(scope="session")
+def prores_10bit(media_dir: Path) -> Path:
+    return make_clip(media_dir / "prores.mov", frames=12, width=64, height=48, codec="prores_ks",
+                     pix_fmt="yuv422p10le", options={"profile": "2"}, audio_codec="pcm_s16le")
+
+
+@pytest.fixture(scope="session")
+def odd_size(media_dir: Path) -> Path:
+    """65×49 frames: odd sizes need 4:4:4 or padding for 4:2:0 codecs."""
+    return make_clip(media_dir / "odd.mkv", frames=10, width=65, height=49, codec="ffv1",
+                     pix_fmt="yuv444p")
+
+
+@pytest.fixture()
+def small_clip(tmp_path: Path) -> Path:
+    """A fresh 36-frame H.264 + AAC clip per test (tests may rename or delete it)."""
+    return make_clip(tmp_path / "small.mp4", frames=36, width=64, height=48, gop=12)

@@ -1,0 +1,252 @@
+"""The render pipeline end to end on generated clips."""
+
+from __future__ import annotations
+
+import threading
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from stylecut.core import (
+    Curve,
+    EncodeSettings,
+    EncodeSettingsError,
+    Key,
+    ModelError,
+    OutputDirError,
+    OutputExistsError,
+    OutputIsInputError,
+    PassthroughStylizer,
+    Progress,
+    RenderCancelled,
+    RenderSettings,
+    SeekError,
+    VideoReader,
+    probe,
+    render,
+)
+from stylecut.core.testing import FunctionStylizer, InvertStylizer, read_frame_number
+
+LOSSLESS = EncodeSettings(codec="ffv1")
+
+
+def frames_of(path: Path) -> list[np.ndarray]:
+    with VideoReader(path) as r:
+        return [f.image for f in r.frames()]
+
+
+def times_of(path: Path) -> list[Fraction]:
+    with VideoReader(path) as r:
+        return [r.index.time_of(i) for i in range(len(r))]
+
+
+def audio_of(path: Path) -> np.ndarray:
+    with av.open(str(path)) as c:
+        chunks = [f.to_ndarray() for f in c.decode(audio=0)]
+    return np.concatenate(chunks, axis=1)
+
+
+def no_leftovers(folder: Path) -> bool:
+    return not [p for p in folder.iterdir() if ".partial" in p.name]
+
+
+def test_passthrough_render_keeps_frames_timestamps_and_audio(h264_long_gop: Path,
+                                                              tmp_path: Path):
+    out = tmp_path / "out.mp4"
+    result = render(h264_long_gop, out, PassthroughStylizer())
+    assert result.frames == 120 and result.output == out
+    assert times_of(out) == times_of(h264_long_gop)
+    assert [read_frame_number(f) for f in frames_of(out)] == list(range(120))
+    src_audio, out_audio = audio_of(h264_long_gop), audio_of(out)
+    assert src_audio.shape == out_audio.shape  # every sample kept
+    np.testing.assert_array_equal(src_audio, out_audio)  # stream copy: bit-identical audio
+    assert no_leftovers(tmp_path)
+
+
+def test_in_out_trim_retimes_video_and_audio(h264_long_gop: Path, tmp_path: Path):
+    out = tmp_path / "trim.mp4"
+    render(h264_long_gop, out, PassthroughStylizer(), settings=RenderSettings(start=30, stop=78))
+    info = probe(out)
+    assert info.video.frame_count == 48
+    assert [read_frame_number(f) for f in frames_of(out)] == list(range(30, 78))
+    assert times_of(out)[:3] == [Fraction(0), Fraction(1, 24), Fraction(2, 24)]
+    audio = audio_of(out)
+    expected = 48 * 48000 // 24  # 2 s of samples
+    assert abs(audio.shape[1] - expected) <= 2 * 1024  # packet-granular trim (AAC: 1024)
+    # still the 440 Hz tone at the same level
+    spectrum = np.abs(np.fft.rfft(audio[0, 4096:4096 + 48000]))
+    assert abs(np.argmax(spectrum) - 440) <= 1
+    assert 0.15 < np.sqrt(np.mean(audio[0, 4096:] ** 2)) < 0.25
+
+
+def test_strength_zero_frames_are_bit_exact_passthrough(small_clip: Path, tmp_path: Path):
+    curve = Curve((Key(0.0, 0.0, "hold"), Key(0.5, 1.0, "hold"), Key(1.0, 0.0, "hold")))
+    stylizer = InvertStylizer(preferred_batch=4)
+    styled = render(small_clip, tmp_path / "a.mkv", stylizer, strength=curve,
+                    settings=RenderSettings(encode=LOSSLESS))
+    plain = render(small_clip, tmp_path / "b.mkv", PassthroughStylizer(),
+                   settings=RenderSettings(encode=LOSSLESS))
+    assert plain.frames == styled.frames == 36
+    a, b, src = frames_of(tmp_path / "a.mkv"), frames_of(tmp_path / "b.mkv"), frames_of(small_clip)
+    for i in range(36):
+        t = Fraction(i, 24)
+        if t < Fraction(1, 2) or t >= 1:
+            np.testing.assert_array_equal(a[i], b[i])
+            np.testing.assert_array_equal(a[i], src[i])
+        else:
+            np.testing.assert_array_equal(a[i], 255 - src[i])
+    assert stylizer.frames_seen == 12  # the generator never saw the s=0 frames
+    assert styled.stylized_frames == 12
+
+
+def test_strength_blends_per_frame(small_clip: Path, tmp_path: Path):
+    out = tmp_path / "half.mkv"
+    render(small_clip, out, InvertStylizer(), strength=0.5,
+           settings=RenderSettings(encode=LOSSLESS))
+    src, got = frames_of(small_clip)[5].astype(int), frames_of(out)[5].astype(int)
+    expected = np.rint(src + (255 - 2 * src) * 0.5)
+    assert np.abs(got - expected).max() <= 1
+
+
+def test_bt709_red_stays_red_through_a_render(bt709_red: Path, tmp_path: Path):
+    out = tmp_path / "red.mp4"
+    render(bt709_red, out, PassthroughStylizer(),
+           settings=RenderSettings(encode=EncodeSettings(codec="h264", speed="ultrafast")))
+    colour = probe(out).video.colour.to_dict()
+    assert colour["matrix"] == "bt709" and colour["primaries"] == "bt709"
+    r, g, b = frames_of(out)[0][360, 640].astype(int)
+    assert r >= 250 and g <= 4 and b <= 4  # a BT.601 decode would give ~(232, 0, 1)
+    with av.open(str(out)) as c:
+        frame = next(c.decode(video=0))
+        naive = frame.to_ndarray(format="rgb24", src_colorspace="itu601",
+                                 dst_colorspace="itu601")[360, 640]
+    assert naive[0] < 240  # proves the test would catch a matrix mix-up
+
+
+def test_rotation_is_preserved(rotated_mp4: Path, tmp_path: Path):
+    out = tmp_path / "rot.mov"
+    render(rotated_mp4, out, PassthroughStylizer())
+    assert probe(out).video.rotation == 90
+
+
+@pytest.mark.parametrize(("fixture", "ext", "codec"), [
+    ("vp9_webm", ".webm", None),
+    ("mpeg4_avi", ".avi", None),
+    ("prores_10bit", ".mov", "prores"),
+    ("vfr_mp4", ".mp4", "hevc"),
+    ("odd_size", ".mkv", "ffv1"),
+])
+def test_render_many_formats(fixture: str, ext: str, codec: str | None,
+                             request: pytest.FixtureRequest, tmp_path: Path):
+    src = request.getfixturevalue(fixture)
+    out = tmp_path / f"out{ext}"
+    render(src, out, PassthroughStylizer(), settings=RenderSettings(
+        encode=EncodeSettings(codec=codec, speed="ultrafast" if codec == "hevc" else None)))
+    s_info, o_info = probe(src), probe(out)
+    assert o_info.video.frame_count == s_info.video.frame_count
+    assert [read_frame_number(f) for f in frames_of(out)] == list(range(s_info.video.frame_count))
+    assert len(o_info.audio) == len(s_info.audio)
+    tolerance = Fraction(1, 1000) if ext in (".webm", ".mkv") else Fraction(1, 10**6)
+    for a, b in zip(times_of(src), times_of(out), strict=True):
+        assert abs(a - b) <= tolerance
+
+
+def test_odd_size_is_padded_for_420_codecs(odd_size: Path, tmp_path: Path):
+    notes: list[str] = []
+    out = tmp_path / "odd.mp4"
+    render(odd_size, out, PassthroughStylizer(), on_note=notes.append)
+    v = probe(out).video
+    assert (v.width, v.height) == (66, 50)
+    assert any("padded to 66x50" in n for n in notes)
+
+
+def test_audio_transcoded_when_container_cannot_hold_it(small_clip: Path, tmp_path: Path):
+    notes: list[str] = []
+    out = tmp_path / "out.webm"
+    render(small_clip, out, PassthroughStylizer(), on_note=notes.append)
+    assert probe(out).audio[0].codec == "opus"
+    assert any("transcoded to Opus" in n for n in notes), notes
+    assert audio_of(out).shape[1] == pytest.approx(1.5 * 48000, abs=2048)
+
+
+def test_progress_is_reported_to_the_end(small_clip: Path, tmp_path: Path):
+    seen: list[Progress] = []
+    render(small_clip, tmp_path / "p.mp4", PassthroughStylizer(), progress=seen.append)
+    assert seen[-1].done == seen[-1].total == 36
+    assert all(a.done <= b.done for a, b in zip(seen, seen[1:]))
+
+
+def test_cancel_leaves_no_file(small_clip: Path, tmp_path: Path):
+    cancel = threading.Event()
+
+    def slow(frames: np.ndarray, strength: np.ndarray) -> np.ndarray:
+        cancel.set()
+        return frames
+
+    out = tmp_path / "cancelled.mp4"
+    with pytest.raises(RenderCancelled):
+        render(small_clip, out, FunctionStylizer(slow), cancel=cancel)
+    assert not out.exists() and no_leftovers(tmp_path)
+
+
+def test_keyboard_interrupt_leaves_no_file(small_clip: Path, tmp_path: Path):
+    calls = []
+
+    def interrupt(frames: np.ndarray, strength: np.ndarray) -> np.ndarray:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return frames
+
+    out = tmp_path / "ctrlc.mp4"
+    with pytest.raises(KeyboardInterrupt):
+        render(small_clip, out, FunctionStylizer(interrupt))
+    assert not out.exists() and no_leftovers(tmp_path)
+
+
+def test_failing_stylizer_leaves_no_file_and_keeps_the_old_output(small_clip: Path,
+                                                                  tmp_path: Path):
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"previous render")
+
+    def broken(frames: np.ndarray, strength: np.ndarray) -> np.ndarray:
+        return frames[:, :10]
+
+    with pytest.raises(ModelError, match="must return uint8 frames"):
+        render(small_clip, out, FunctionStylizer(broken), settings=RenderSettings(overwrite=True))
+    assert out.read_bytes() == b"previous render" and no_leftovers(tmp_path)
+
+
+def test_output_rules(small_clip: Path, tmp_path: Path):
+    with pytest.raises(OutputIsInputError, match="overwrite the input"):
+        render(small_clip, small_clip, PassthroughStylizer(),
+               settings=RenderSettings(overwrite=True))
+    existing = tmp_path / "exists.mp4"
+    existing.write_bytes(b"x")
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        render(small_clip, existing, PassthroughStylizer())
+    with pytest.raises(OutputDirError, match="does not exist"):
+        render(small_clip, tmp_path / "missing" / "o.mp4", PassthroughStylizer())
+    with pytest.raises(OutputDirError, match="not a folder"):
+        render(small_clip, existing / "o.mp4", PassthroughStylizer())
+    with pytest.raises(EncodeSettingsError, match=r"cannot be written to a \.mp4"):
+        render(small_clip, tmp_path / "o.mp4", PassthroughStylizer(),
+               settings=RenderSettings(encode=EncodeSettings(codec="prores")))
+    with pytest.raises(SeekError, match="outside"):
+        render(small_clip, tmp_path / "o.mp4", PassthroughStylizer(),
+               settings=RenderSettings(start=10, stop=99))
+    assert small_clip.stat().st_size > 1000  # the source is untouched
+
+
+def test_encode_settings_validation():
+    with pytest.raises(EncodeSettingsError, match="Unknown codec.*Received: codec='divx'"):
+        EncodeSettings(codec="divx")
+    with pytest.raises(EncodeSettingsError, match="CRF for h264 must be in 0..51"):
+        EncodeSettings(codec="h264", crf=80)
+    with pytest.raises(EncodeSettingsError, match="no CRF"):
+        EncodeSettings(codec="prores", crf=10)
+    with pytest.raises(EncodeSettingsError, match="Speed preset"):
+        EncodeSettings(codec="h264", speed="warp")
