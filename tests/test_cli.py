@@ -1,0 +1,209 @@
+"""The ``stylecut`` CLI through click's CliRunner (stdout and stderr checked apart)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from stylecut.core import probe
+from stylecut.core.testing import FunctionStylizer, InvertStylizer, read_frame_number
+from stylecut.plugin.cli import cli
+
+cli_module = importlib.import_module("stylecut.plugin.cli")  # the module, not the group
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture()
+def fake_style(monkeypatch: pytest.MonkeyPatch) -> InvertStylizer:
+    """`--style test` loads the test double instead of a Keras generator."""
+    stylizer = InvertStylizer()
+    monkeypatch.setattr(cli_module, "_load_style", lambda name: stylizer)
+    return stylizer
+
+
+def run(runner: CliRunner, *args: object):
+    return runner.invoke(cli, [str(a) for a in args])
+
+
+def test_help_lists_every_command(runner: CliRunner):
+    result = run(runner, "--help")
+    assert result.exit_code == 0
+    for command in ("render", "probe", "styles", "demo", "codecs"):
+        assert command in result.stdout
+
+
+def test_probe_text_and_json(runner: CliRunner, small_clip: Path):
+    result = run(runner, "probe", small_clip)
+    assert result.exit_code == 0, result.stderr
+    assert "64x48" in result.stdout and "36 frames" in result.stdout and "aac" in result.stdout
+    result = run(runner, "probe", small_clip, "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)  # stdout carries only JSON
+    assert data["video"]["frame_count"] == 36 and data["audio"][0]["codec"] == "aac"
+
+
+def test_styles_says_none_installed(runner: CliRunner, monkeypatch: pytest.MonkeyPatch,
+                                    tmp_path: Path):
+    monkeypatch.setenv("STYLECUT_STYLES", str(tmp_path))
+    monkeypatch.setattr("stylecut.models.registry.shipped_styles_dir", lambda: tmp_path / "none")
+    result = run(runner, "styles")
+    assert result.exit_code == 0
+    assert "No styles are installed" in result.stdout
+
+
+def test_render_with_unknown_style_is_a_one_line_error(runner: CliRunner, small_clip: Path,
+                                                       tmp_path: Path):
+    result = run(runner, "render", small_clip, "-o", tmp_path / "o.mp4", "--style", "nope")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("stylecut: error: Unknown style")
+    assert "Received: style='nope'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_render_with_keyframes_range_and_codec(runner: CliRunner, small_clip: Path,
+                                               tmp_path: Path, fake_style: InvertStylizer):
+    out = tmp_path / "out.mkv"
+    result = run(runner, "render", small_clip, "-o", out, "--style", "test", "--strength",
+                 "0:0@hold,0.5s:1", "--in", "6", "--out", "00:00:01:06", "--codec", "ffv1")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == str(out)
+    info = probe(out)
+    assert info.video.frame_count == 24  # frames 6..29 (1s 6f at 24 fps = frame 30, exclusive)
+    from stylecut.core import VideoReader
+
+    with VideoReader(out) as r, VideoReader(small_clip) as s:
+        first, src_first = r.read(0), s.read(6)
+        np.testing.assert_array_equal(first, src_first)  # s=0 before 0.5 s: untouched
+        last = r.read(23).astype(int)
+        np.testing.assert_allclose(last, 255 - s.read(29).astype(int), atol=0)
+    assert fake_style.frames_seen == 30 - 12  # frames at >= 0.5 s (12..29)
+
+
+def test_render_seconds_in_point_and_keyframes_file(runner: CliRunner, small_clip: Path,
+                                                    tmp_path: Path, fake_style: InvertStylizer):
+    curve = tmp_path / "curve.json"
+    curve.write_text(json.dumps({"format": "stylecut.keyframes", "version": 1,
+                                 "keys": [{"time": 0, "value": 0.25}]}))
+    out = tmp_path / "o.mp4"
+    result = run(runner, "render", small_clip, "-o", out, "--style", "t", "--keyframes", curve,
+                 "--in", "0.5s", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert probe(out).video.frame_count == 24
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--strength", "2"], "keyframe values must be in [0, 1]"),
+    (["--strength", "0:0,0:1"], "distinct"),
+    (["--keyframes", "missing.json"], "Keyframe file not found"),
+    (["--in", "abc"], "Cannot parse time 'abc'"),
+    (["--in", "500"], "is outside"),
+    (["--in", "20", "--out", "10"], "--out must come after --in"),
+    (["--codec", "prores"], "cannot be written to a .mp4"),
+    (["--crf", "99"], "CRF for h264 must be in 0..51"),
+])
+def test_bad_options_exit_2_with_one_line(runner: CliRunner, small_clip: Path, tmp_path: Path,
+                                          fake_style: InvertStylizer, args: list[str],
+                                          message: str):
+    result = run(runner, "render", small_clip, "-o", tmp_path / "o.mp4", "--style", "t", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_bad_inputs_exit_2(runner: CliRunner, small_clip: Path, tmp_path: Path,
+                           fake_style: InvertStylizer):
+    text = tmp_path / "text.mp4"
+    text.write_text("not a video" * 50)
+    audio_only = tmp_path / "tone.wav"
+    import av
+
+    with av.open(str(audio_only), "w") as c:
+        s = c.add_stream("pcm_s16le", rate=8000, layout="mono")
+        f = av.AudioFrame.from_ndarray(np.zeros((1, 800), np.int16), format="s16", layout="mono")
+        f.sample_rate = 8000
+        for p in s.encode(f):
+            c.mux(p)
+    truncated = tmp_path / "cut.mp4"
+    truncated.write_bytes(small_clip.read_bytes()[:3000])
+    existing = tmp_path / "exists.mp4"
+    existing.write_bytes(b"keep me")
+    cases = [
+        ([tmp_path / "missing.mp4", "-o", tmp_path / "a.mp4"], "Input file not found"),
+        ([text, "-o", tmp_path / "a.mp4"], "not a media file"),
+        ([truncated, "-o", tmp_path / "a.mp4"], "truncated or corrupt"),
+        ([audio_only, "-o", tmp_path / "a.mp4"], "no video stream"),
+        ([small_clip, "-o", tmp_path / "nodir" / "a.mp4"], "Output folder does not exist"),
+        ([small_clip, "-o", small_clip, "--overwrite"], "would overwrite the input"),
+        ([small_clip, "-o", existing], "already exists"),
+        ([small_clip, "-o", tmp_path / "a.xyz"], "cannot be written to a .xyz"),
+    ]
+    for args, message in cases:
+        result = run(runner, "render", *args, "--style", "t")
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.stderr, (message, result.stderr)
+        assert result.stderr.count("\n") == 1
+    assert existing.read_bytes() == b"keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.mp4", "exists.mp4", "small.mp4",
+                                                          "text.mp4", "tone.wav"]
+
+
+def test_probe_bad_input_exit_2(runner: CliRunner, tmp_path: Path):
+    result = run(runner, "probe", tmp_path / "none.mov")
+    assert result.exit_code == 2 and "Input file not found" in result.stderr
+
+
+def test_ctrl_c_exits_130_and_leaves_nothing(runner: CliRunner, small_clip: Path,
+                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    def interrupt(frames: np.ndarray, strength: np.ndarray) -> np.ndarray:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module, "_load_style", lambda name: FunctionStylizer(interrupt))
+    out = tmp_path / "o.mp4"
+    result = run(runner, "render", small_clip, "-o", out, "--style", "t")
+    assert result.exit_code == 130
+    assert "cancelled" in result.stderr
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["small.mp4"]
+
+
+def test_internal_error_is_one_line_exit_1(runner: CliRunner, small_clip: Path,
+                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    def boom(frames: np.ndarray, strength: np.ndarray) -> np.ndarray:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(cli_module, "_load_style", lambda name: FunctionStylizer(boom))
+    result = run(runner, "render", small_clip, "-o", tmp_path / "o.mp4", "--style", "t")
+    assert result.exit_code == 1
+    assert "internal error: RuntimeError: kaput" in result.stderr
+    assert "--debug" in result.stderr
+
+
+def test_codecs_lists_presets(runner: CliRunner):
+    result = run(runner, "codecs")
+    assert result.exit_code == 0
+    for name in ("h264", "hevc", "prores", "prores4444", "ffv1", "vp9"):
+        assert name in result.stdout
+
+
+def test_demo_renders_a_clip_and_a_sheet(runner: CliRunner, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("STYLECUT_STYLES", str(tmp_path / "no-user-styles"))
+    result = run(runner, "demo", "-o", tmp_path / "demo", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "demo" / "demo-styled.mp4").exists()
+    assert (tmp_path / "demo" / "demo-sheet.png").exists()
+    assert "fps" in result.stdout
+    info = probe(tmp_path / "demo" / "demo-styled.mp4")
+    assert info.video.frame_count == 120 and info.audio
