@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if sys.version_info < MIN_PYTHON:
             raise SetupError(
-                "stylecut needs Python %d.%d or newer; this is %s. Received: python=%s"
+                "stylecut needs Python %d.%d or newer; this is %s. Received: python=%s"  # noqa: UP031
                 % (*MIN_PYTHON, sys.version.split()[0], sys.executable)
             )
         if args.gpu:

@@ -21,8 +21,8 @@ from .errors import (
     OutputIsInputError,
     RenderCancelled,
     SeekError,
-    StyleNotFoundError,
     StylecutError,
+    StyleNotFoundError,
     TimecodeError,
 )
 from .keyframes import Curve, Interp, Key, parse_strength

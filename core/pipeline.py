@@ -148,7 +148,7 @@ def _stylize_batch(
             )
         for j, i in enumerate(active):
             images[i] = out[j]
-    return list(zip(batch, images)), int(active.size)
+    return list(zip(batch, images, strict=False)), int(active.size)
 
 
 def render(

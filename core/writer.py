@@ -193,14 +193,16 @@ class VideoWriter:
         height: int,
         rate: Fraction,
         time_base: Fraction,
-        settings: EncodeSettings = EncodeSettings(),
-        colour: ColourTags = ColourTags(),
+        settings: EncodeSettings | None = None,
+        colour: ColourTags | None = None,
         rotation: int = 0,
         audio: AudioPassthrough | None = None,
         format_hint: str | None = None,
         on_note: Callable[[str], None] | None = None,
     ) -> None:
         self.path = Path(path)
+        settings = settings or EncodeSettings()
+        colour = colour or ColourTags()
         ext = Path(format_hint or self.path.name).suffix.lower()
         self.preset: CodecPreset = settings.preset_for(Path(format_hint or self.path.name))
         self.colour = colour.output_tags()

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-
 from stylecut.core import (
     CODEC_PRESETS,
     Curve,
@@ -29,7 +28,6 @@ from stylecut.core import (
     probe,
     render,
 )
-from stylecut.core.media import FrameIndex
 from stylecut.models import find_style, list_styles, load_stylizer
 
 from .progress import ProgressBar

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-
 from stylecut.core import (
     Curve,
     Interp,

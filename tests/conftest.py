@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from stylecut.core.testing import make_clip
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -9,9 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
 from stylecut.core import probe
-from stylecut.core.testing import FunctionStylizer, InvertStylizer, read_frame_number
+from stylecut.core.testing import FunctionStylizer, InvertStylizer
 from stylecut.plugin.cli import cli
 
 cli_module = importlib.import_module("stylecut.plugin.cli")  # the module, not the group

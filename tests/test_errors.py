@@ -1,5 +1,4 @@
 import pytest
-
 from stylecut.core import errors
 
 

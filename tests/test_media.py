@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from stylecut.core import (
     CorruptMediaError,
     EmptyMediaError,
@@ -171,7 +170,6 @@ def test_make_clip_writes_what_it_says(tmp_path: Path):
 
 def test_zero_frame_mp4_is_a_media_error(tmp_path: Path):
     import av
-
     from stylecut.core import MediaError
 
     path = tmp_path / "zero.mp4"

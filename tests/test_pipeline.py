@@ -9,7 +9,6 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-
 from stylecut.core import (
     Curve,
     EncodeSettings,
@@ -176,7 +175,7 @@ def test_progress_is_reported_to_the_end(small_clip: Path, tmp_path: Path):
     seen: list[Progress] = []
     render(small_clip, tmp_path / "p.mp4", PassthroughStylizer(), progress=seen.append)
     assert seen[-1].done == seen[-1].total == 36
-    assert all(a.done <= b.done for a, b in zip(seen, seen[1:]))
+    assert all(a.done <= b.done for a, b in zip(seen, seen[1:], strict=False))
 
 
 def test_cancel_leaves_no_file(small_clip: Path, tmp_path: Path):
