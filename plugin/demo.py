@@ -74,7 +74,7 @@ def run_demo(
     echo: Callable[..., None] = print,
 ) -> dict[str, object]:
     """Make (or use) a clip, render it with the strength ramp, write a contact sheet."""
-    output_dir = Path(output_dir)
+    output_dir = Path(output_dir).absolute()
     if output_dir.exists() and not output_dir.is_dir():
         raise OutputDirError(f"Demo output is not a folder: {output_dir}. "
                              f"Received: output_dir={str(output_dir)!r}")

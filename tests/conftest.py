@@ -82,3 +82,17 @@ def odd_size(media_dir: Path) -> Path:
 def small_clip(tmp_path: Path) -> Path:
     """A fresh 36-frame H.264 + AAC clip per test (tests may rename or delete it)."""
     return make_clip(tmp_path / "small.mp4", frames=36, width=64, height=48, gop=12)
+
+
+@pytest.fixture(scope="session")
+def hevc_mp4(media_dir: Path) -> Path:
+    return make_clip(media_dir / "hevc.mp4", frames=30, width=64, height=48, codec="libx265",
+                     gop=15, options={"preset": "ultrafast", "x265-params": "log-level=error"})
+
+
+@pytest.fixture(scope="session")
+def shared_videos() -> Path:
+    folder = SHARED_DATA / "videos"
+    if not folder.is_dir():
+        pytest.skip("real clips in ../shared/data/videos are not available")
+    return folder

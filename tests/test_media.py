@@ -57,7 +57,7 @@ def test_exact_seek_to_every_frame_of_a_long_gop_clip_in_random_order(h264_long_
 
 
 @pytest.mark.parametrize("fixture", ["vp9_webm", "mpeg4_avi", "prores_10bit", "vfr_mp4",
-                                     "odd_size"])
+                                     "odd_size", "hevc_mp4"])
 def test_random_access_on_other_codecs(fixture: str, request: pytest.FixtureRequest):
     path = request.getfixturevalue(fixture)
     with VideoReader(path) as reader:
