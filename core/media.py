@@ -19,7 +19,7 @@ from typing import Any
 import av
 import numpy as np
 
-from .colour import ColourTags, frame_to_rgb
+from .colour import ColourTags, FrameConverter
 from .errors import (
     CorruptMediaError,
     EmptyMediaError,
@@ -356,6 +356,7 @@ class VideoReader:
             self._stream = _video_stream(self._container, self.path)
             self._stream.thread_type = thread_type
             self.colour = ColourTags.from_codec_context(self._stream.codec_context)
+            self._converter = FrameConverter(self.colour)
             self.fps = _stream_fps(self._stream, self.index)
         except BaseException:
             self._container.close()
@@ -455,14 +456,14 @@ class VideoReader:
             f"Could not decode frame {n} (pts {target}) of {self.path}. Received: frame={n}"
         )
 
-    def _to_decoded(self, frame: av.VideoFrame) -> DecodedFrame | None:
+    def _to_decoded(self, frame: av.VideoFrame, size: tuple[int, int] | None = None) -> DecodedFrame | None:
         ts = self._frame_pts(frame)
         if ts is None:
             return None
         i = self._pts_to_index.get(ts)
         if i is None:
             i = min(bisect.bisect_left(self.index.pts, ts), len(self.index) - 1)
-        return DecodedFrame(i, ts, self.index.time_of(i), frame_to_rgb(frame, self.colour))
+        return DecodedFrame(i, ts, self.index.time_of(i), self._converter.to_rgb(frame, size))
 
     def read(self, n: int) -> np.ndarray:
         """Frame ``n`` as uint8 RGB (H, W, 3), exactly; sequential reads avoid re-seeking."""
@@ -491,8 +492,10 @@ class VideoReader:
         self._last_read = n
         return decoded
 
-    def frames(self, start: int = 0, stop: int | None = None) -> Iterator[DecodedFrame]:
-        """Frames ``start`` (inclusive) to ``stop`` (exclusive) in presentation order."""
+    def frames(self, start: int = 0, stop: int | None = None, *,
+               size: tuple[int, int] | None = None) -> Iterator[DecodedFrame]:
+        """Frames ``start`` (inclusive) to ``stop`` (exclusive) in presentation order, optionally
+        scaled to ``size`` = (width, height) in the same conversion pass."""
         stop = len(self.index) if stop is None else stop
         if stop <= start:
             return
@@ -509,7 +512,7 @@ class VideoReader:
             ts = self._frame_pts(frame)
             if ts is None or ts < self.index.pts[start]:
                 continue
-            decoded = self._to_decoded(frame)
+            decoded = self._to_decoded(frame, size)
             if decoded is None:
                 continue
             yield decoded

@@ -40,8 +40,13 @@ class RenderSettings:
     queue_size: int = 8
     overwrite: bool = False
     audio: bool = True
+    size: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
+        if self.size is not None and (
+            len(self.size) != 2 or not all(isinstance(v, int) and v > 0 for v in self.size)
+        ):
+            raise ValueError(f"size must be (width, height) in pixels. Received: size={self.size!r}")
         for name in ("start", "stop"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 0):
@@ -135,11 +140,15 @@ def _get(q: queue.Queue[Any], stop: _Stop) -> Any:
 def _stylize_batch(
     batch: list[DecodedFrame], stylizer: Stylizer, curve: Curve
 ) -> tuple[list[tuple[DecodedFrame, np.ndarray]], int]:
-    strengths = np.asarray(curve.evaluate(np.array([float(f.time) for f in batch])), np.float32)
+    if curve.is_constant:
+        strengths = np.full(len(batch), curve.keys[0].value, np.float32)
+    else:
+        strengths = np.asarray(curve.evaluate(np.array([float(f.time) for f in batch])), np.float32)
     images = [f.image for f in batch]
     active = np.flatnonzero(strengths > 0.0)
     if active.size:
-        frames = np.stack([images[i] for i in active])
+        # one frame: a view, no copy (a 1080p frame is 6 MB)
+        frames = images[active[0]][None] if active.size == 1 else np.stack([images[i] for i in active])
         out = stylizer.stylize(frames, strengths[active])
         if not isinstance(out, np.ndarray) or out.shape != frames.shape or out.dtype != np.uint8:
             raise ModelError(
@@ -233,7 +242,7 @@ def _run(
 
     def decode() -> None:
         try:
-            for frame in reader.frames(start, stop):
+            for frame in reader.frames(start, stop, size=settings.size):
                 if not _put(q_in, frame, stop_flag):
                     return
             _put(q_in, _END, stop_flag)
@@ -265,8 +274,8 @@ def _run(
     with AtomicOutput(target) as atomic:
         writer = VideoWriter(
             atomic.temp,
-            width=reader.width,
-            height=reader.height,
+            width=settings.size[0] if settings.size else reader.width,
+            height=settings.size[1] if settings.size else reader.height,
             rate=reader.fps,
             time_base=tb,
             settings=settings.encode,

@@ -162,15 +162,16 @@ def make_clip(
             acodec = audio_codec or ("libopus" if path.suffix == ".webm" else
                                      "pcm_s16le" if path.suffix == ".avi" else "aac")
             astream = container.add_stream(acodec, rate=sample_rate, layout="stereo")
-        from .colour import ColourTags, rgb_to_frame
+        from .colour import ColourTags, FrameConverter
 
         tags = ColourTags(*colour, height=height) if colour is not None else ColourTags(
             height=height)
+        converter = FrameConverter(tags.output_tags() if colour else tags)
         for i in range(frames):
             img = image_fn(i, width, height) if image_fn else _pattern(i, width, height)
             if stamp:
                 img = stamp_frame_number(img, i)
-            vf = rgb_to_frame(img, pix_fmt, tags.output_tags() if colour else tags)
+            vf = converter.from_rgb(img, pix_fmt)
             if frame_times is not None:
                 vf.pts = round(frame_times[i] / tb)
             else:

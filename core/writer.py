@@ -11,7 +11,7 @@ import av
 import numpy as np
 
 from .codecs import CodecPreset, EncodeSettings
-from .colour import ColourTags, rgb_to_frame
+from .colour import ColourTags, FrameConverter
 from .errors import EncodeSettingsError, OutputDirError
 from .media import open_input
 
@@ -206,6 +206,7 @@ class VideoWriter:
         ext = Path(format_hint or self.path.name).suffix.lower()
         self.preset: CodecPreset = settings.preset_for(Path(format_hint or self.path.name))
         self.colour = colour.output_tags()
+        self._converter = FrameConverter(self.colour)
         self.notes: list[str] = []
         try:
             self._out = av.open(str(self.path), mode="w", format=_format_for(ext))
@@ -296,7 +297,7 @@ class VideoWriter:
         """Encode one uint8 RGB frame at ``pts`` (in ``time_base`` units)."""
         if self._time_base != self._in_time_base:
             pts = round(pts * self._in_time_base / self._time_base)
-        frame = rgb_to_frame(_pad_even(rgb, *self._even), self._pix_fmt, self.colour)
+        frame = self._converter.from_rgb(_pad_even(rgb, *self._even), self._pix_fmt)
         frame.pts = pts
         frame.time_base = self._time_base
         for packet in self._stream.encode(frame):

@@ -8,15 +8,25 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from stylecut.core.errors import ModelError, StyleNotFoundError
 
+# Importing stylecut.models runs this first: keep TensorFlow's C++ start-up logging (imported later,
+# by the generator modules) out of the CLI's output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 __all__ = [
-    "StyleCard", "find_style", "list_styles", "load_stylizer", "shipped_styles_dir", "user_styles_dir",
+    "StyleCard", "find_style", "list_styles", "load_stylizer", "save_style", "shipped_styles_dir",
+    "user_styles_dir",
 ]
+
+CARD_FORMAT = "stylecut.style"
+CARD_VERSION = 1
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def shipped_styles_dir() -> Path:
@@ -121,3 +131,56 @@ def load_stylizer(card: StyleCard) -> Any:
             f"implementations ({exc}). Received: style={card.name!r}"
         ) from exc
     return keras_stylizer.KerasStylizer.from_card(card)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def save_style(folder: Path, name: str, generator: Any, config: Any, card: dict[str, Any]) -> StyleCard:
+    """Write ``<name>.weights.h5`` and ``<name>.json`` into ``folder`` (each atomically: temp file
+    + ``os.replace``; the card last, so a listed style always has its weights).
+
+    ``config`` is the generator's ``GeneratorConfig``; ``card`` adds style_source {file, title,
+    artist, licence}, training {...}, evaluation {...}. Returns the saved style's card.
+    """
+    from .generators import build_generator
+
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or name.endswith((".json", ".h5")):
+        raise ModelError(
+            "Style name must be letters, digits, '.', '_' or '-' (starting with a letter or digit). "
+            f"Received: name={name!r}"
+        )
+    expected = sorted(tuple(w.shape) for w in build_generator(config).weights)
+    if sorted(tuple(w.shape) for w in generator.weights) != expected:
+        raise ModelError(
+            f"The generator's weights do not match its config {config.to_dict()}. "
+            f"Received: generator={generator.name!r}"
+        )
+    data: dict[str, Any] = {"name": name, "format": CARD_FORMAT, "version": CARD_VERSION,
+                            "generator": config.to_dict()}
+    for key, value in card.items():
+        if key in data and value != data[key]:
+            raise ModelError(f"Card field {key!r} conflicts with the saved style ({data[key]!r}). "
+                             f"Received: {key}={value!r}")
+        data[key] = value
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = folder / f"{name}.weights.h5"
+    card_path = folder / f"{name}.json"
+    tmp_weights = folder / f".{name}.partial.weights.h5"  # Keras insists on the .weights.h5 suffix
+    tmp_card = folder / f".{name}.json.partial"
+    try:
+        generator.save_weights(str(tmp_weights))
+        os.replace(tmp_weights, weights)
+        tmp_card.write_text(text, encoding="utf-8")
+        os.replace(tmp_card, card_path)
+    finally:
+        tmp_weights.unlink(missing_ok=True)
+        tmp_card.unlink(missing_ok=True)
+    return StyleCard.from_json(card_path)

@@ -120,6 +120,16 @@ def _frame_range(
     return start, stop
 
 
+def _parse_size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    parts = text.lower().split("x")
+    if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise click.BadParameter(f"use WIDTHxHEIGHT, e.g. 1280x720. Received: size={text!r}",
+                                 param_hint="--size")
+    return int(parts[0]), int(parts[1])
+
+
 def _strength_curve(source: Path, strength: str | None, keyframes: Path | None) -> Curve:
     if strength is not None and keyframes is not None:
         raise click.UsageError("Give either --strength or --keyframes, not both.")
@@ -161,6 +171,8 @@ _CODEC_HELP = ", ".join(CODEC_PRESETS)
               help="x264/x265 speed preset (ultrafast … veryslow; default medium).")
 @click.option("--in", "in_point", metavar="T", help="First frame to render (inclusive).")
 @click.option("--out", "out_point", metavar="T", help="Where to stop (exclusive).")
+@click.option("--size", metavar="WxH", default=None,
+              help="Scale the output to WxH pixels (e.g. 1280x720); default: the source size.")
 @click.option("--batch", type=int, default=None, help="Frames per stylizer call.")
 @click.option("--no-audio", is_flag=True, help="Drop the audio (it is passed through by default).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
@@ -168,7 +180,8 @@ _CODEC_HELP = ", ".join(CODEC_PRESETS)
 def render_cmd(
     source: Path, output: Path, style: str, strength: str | None, keyframes: Path | None,
     codec: str | None, crf: int | None, speed: str | None, in_point: str | None,
-    out_point: str | None, batch: int | None, no_audio: bool, overwrite: bool, quiet: bool,
+    out_point: str | None, size: str | None, batch: int | None, no_audio: bool, overwrite: bool,
+    quiet: bool,
 ) -> None:
     """Render SOURCE with a style into OUTPUT (atomically; audio passed through)."""
     encode = EncodeSettings(codec=codec, crf=crf, speed=speed)
@@ -176,7 +189,7 @@ def render_cmd(
     curve = _strength_curve(source, strength, keyframes)
     start, stop = _frame_range(source, in_point, out_point)
     settings = RenderSettings(encode=encode, start=start, stop=stop, batch_size=batch,
-                              overwrite=overwrite, audio=not no_audio)
+                              overwrite=overwrite, audio=not no_audio, size=_parse_size(size))
     encode.preset_for(output)
     stylizer = _load_style(style)
     bar = ProgressBar(f"{source.name} → {output.name}", quiet=quiet)
@@ -256,6 +269,8 @@ def demo_cmd(clip: Path | None, output_dir: Path, style: str | None, quiet: bool
 
     run_demo(clip, output_dir, style, quiet=quiet, echo=click.echo)
 
+
+from . import evaluate_cmd, train_cmd  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

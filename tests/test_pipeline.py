@@ -249,3 +249,13 @@ def test_encode_settings_validation():
         EncodeSettings(codec="prores", crf=10)
     with pytest.raises(EncodeSettingsError, match="Speed preset"):
         EncodeSettings(codec="h264", speed="warp")
+
+
+def test_render_scales_to_size(h264_long_gop: Path, tmp_path: Path):
+    out = tmp_path / "small.mkv"
+    render(h264_long_gop, out, PassthroughStylizer(),
+           settings=RenderSettings(size=(32, 24), stop=10, encode=LOSSLESS))
+    v = probe(out).video
+    assert (v.width, v.height, v.frame_count) == (32, 24, 10)
+    with pytest.raises(ValueError, match="size must be"):
+        RenderSettings(size=(0, 10))

@@ -1,0 +1,132 @@
+"""Serialisable Keras 3 layers used by the generators (pure ``keras.ops``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+__all__ = ["DepthToSpace", "ReflectPad", "ResidualBlock", "SpaceToDepth"]
+
+
+@keras.saving.register_keras_serializable(package="stylecut")
+class SpaceToDepth(keras.layers.Layer):
+    """(B, H, W, C) -> (B, H/f, W/f, C·f²): full-resolution pixels folded into channels."""
+
+    def __init__(self, factor: int = 2, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if factor < 1:
+            raise ValueError(f"factor must be >= 1. Received: factor={factor}")
+        self.factor = int(factor)
+
+    def call(self, x: Any) -> Any:
+        f = self.factor
+        shape = ops.shape(x)
+        b, h, w, c = shape[0], shape[1], shape[2], x.shape[-1]
+        x = ops.reshape(x, (b, h // f, f, w // f, f, c))
+        x = ops.transpose(x, (0, 1, 3, 2, 4, 5))
+        return ops.reshape(x, (b, h // f, w // f, c * f * f))
+
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        b, h, w, c = input_shape
+        f = self.factor
+        return (b, None if h is None else h // f, None if w is None else w // f, c * f * f)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor}
+
+
+@keras.saving.register_keras_serializable(package="stylecut")
+class DepthToSpace(keras.layers.Layer):
+    """(B, H, W, C·f²) -> (B, H·f, W·f, C): the inverse of ``SpaceToDepth``."""
+
+    def __init__(self, factor: int = 2, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if factor < 1:
+            raise ValueError(f"factor must be >= 1. Received: factor={factor}")
+        self.factor = int(factor)
+
+    def call(self, x: Any) -> Any:
+        f = self.factor
+        shape = ops.shape(x)
+        b, h, w, c = shape[0], shape[1], shape[2], x.shape[-1]
+        out_c = c // (f * f)
+        x = ops.reshape(x, (b, h, w, f, f, out_c))
+        x = ops.transpose(x, (0, 1, 3, 2, 4, 5))
+        return ops.reshape(x, (b, h * f, w * f, out_c))
+
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        b, h, w, c = input_shape
+        f = self.factor
+        return (b, None if h is None else h * f, None if w is None else w * f, c // (f * f))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor}
+
+
+@keras.saving.register_keras_serializable(package="stylecut")
+class ReflectPad(keras.layers.Layer):
+    """Reflect-pads H and W by ``pad`` (zero padding leaves coloured borders in GANs)."""
+
+    def __init__(self, pad: int = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pad = int(pad)
+
+    def call(self, x: Any) -> Any:
+        p = self.pad
+        return ops.pad(x, ((0, 0), (p, p), (p, p), (0, 0)), mode="reflect")
+
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        b, h, w, c = input_shape
+        p = 2 * self.pad
+        return (b, None if h is None else h + p, None if w is None else w + p, c)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "pad": self.pad}
+
+
+@keras.saving.register_keras_serializable(package="stylecut")
+class ResidualBlock(keras.layers.Layer):
+    """conv3×3 → LeakyReLU → conv3×3, added back scaled by ``residual_scale`` (no normalisation:
+    behaves identically at batch 1 and needs no folding at export). ``separable`` uses
+    depthwise-separable convolutions; ``dilation`` widens the receptive field."""
+
+    def __init__(
+        self,
+        channels: int,
+        *,
+        separable: bool = False,
+        dilation: int = 1,
+        residual_scale: float = 0.2,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.channels = int(channels)
+        self.separable = bool(separable)
+        self.dilation = int(dilation)
+        self.residual_scale = float(residual_scale)
+        conv = keras.layers.SeparableConv2D if separable else keras.layers.Conv2D
+        self.conv1 = conv(channels, 3, padding="same", dilation_rate=dilation, name="conv1")
+        self.conv2 = conv(channels, 3, padding="same", name="conv2")
+        self.act = keras.layers.LeakyReLU(0.2)
+
+    def build(self, input_shape: tuple[Any, ...]) -> None:
+        self.conv1.build(input_shape)
+        self.conv2.build(input_shape[:-1] + (self.channels,))
+
+    def call(self, x: Any) -> Any:
+        y = self.conv2(self.act(self.conv1(x)))
+        return x + self.residual_scale * y
+
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "channels": self.channels,
+            "separable": self.separable,
+            "dilation": self.dilation,
+            "residual_scale": self.residual_scale,
+        }

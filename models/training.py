@@ -1,0 +1,380 @@
+"""Adversarial training of a style generator (TensorFlow backend).
+
+Adam with TTUR and a linear decay, EMA generator, DiffAugment for the discriminator,
+multi-scale (and rotated) random crops of the style source, checkpoints with exact resume,
+fixed-seed sample sheets and a diversity (mode-collapse) monitor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from stylecut.core.errors import ModelError  # noqa: E402
+from stylecut.core.metrics import diversity_ratio  # noqa: E402
+from stylecut.core.sheets import contact_sheet, save_png  # noqa: E402
+
+from .data import ImageSet, load_images, manifest_entry, random_crops, split_held_out  # noqa: E402
+from .discriminators import DiscriminatorConfig, MultiScaleDiscriminator  # noqa: E402
+from .generators import GENERATOR_PRESETS, GeneratorConfig, build_generator  # noqa: E402
+from .losses import (  # noqa: E402
+    ADVERSARIAL_LOSSES,
+    RandomFeatures,
+    colour_moment_loss,
+    content_loss,
+    diff_augment,
+    discriminator_loss,
+    generator_adversarial_loss,
+    gram_style_loss,
+    temporal_loss,
+)
+
+__all__ = ["TrainConfig", "TrainStatus", "train"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainConfig:
+    """Everything a training run depends on (saved with checkpoints and in the style card)."""
+
+    name: str
+    style: tuple[str, ...] = ()
+    style_video: str | None = None
+    content: tuple[str, ...] = ()
+    out: str = "runs/style"
+    generator: GeneratorConfig = field(default_factory=lambda: GENERATOR_PRESETS["fast"])
+    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
+    crop: int = 256
+    batch: int = 4
+    steps: int = 3000
+    lr_g: float = 2e-4
+    lr_d: float = 4e-4
+    decay_start: float = 0.6
+    loss: str = "bce"
+    w_adv: float = 1.0
+    w_content: float = 4.0
+    w_colour: float = 1.0
+    w_gram: float = 0.0
+    w_temporal: float = 2.0
+    ema: float = 0.999
+    seed: int = 0
+    held_out: int = 50
+    checkpoint_every: int = 500
+    sample_every: int = 250
+    init: str | None = None
+    precision: str = "float32"
+
+    def __post_init__(self) -> None:
+        if not self.style and not self.style_video:
+            raise ModelError(
+                "Training needs a style source: style images or a style video. Received: style=()"
+            )
+        if self.style and self.style_video:
+            raise ModelError(
+                "Give style images or a style video, not both. "
+                f"Received: style={self.style!r}, style_video={self.style_video!r}"
+            )
+        if not self.content:
+            raise ModelError("Training needs content photos or videos. Received: content=()")
+        if self.loss not in ADVERSARIAL_LOSSES:
+            raise ModelError(f"loss must be one of {ADVERSARIAL_LOSSES}. Received: loss={self.loss!r}")
+        if self.crop % self.generator.multiple or self.crop < 64:
+            raise ModelError(
+                f"crop must be >= 64 and a multiple of {self.generator.multiple}. Received: crop={self.crop}"
+            )
+        for name in ("batch", "steps", "checkpoint_every", "sample_every"):
+            if getattr(self, name) < 1:
+                raise ModelError(f"{name} must be >= 1. Received: {name}={getattr(self, name)}")
+        if self.precision not in ("float32", "mixed_bfloat16"):
+            raise ModelError(
+                f"precision must be float32 or mixed_bfloat16. Received: precision={self.precision!r}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["generator"] = self.generator.to_dict()
+        d["discriminator"] = self.discriminator.to_dict()
+        return d
+
+
+@dataclass(frozen=True)
+class TrainStatus:
+    """Reported to the progress callback after each step."""
+
+    step: int
+    steps: int
+    losses: dict[str, float]
+    elapsed: float
+    steps_per_second: float
+    message: str | None = None
+
+
+class _LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    def __init__(self, lr: float, steps: int, start: float) -> None:
+        self.lr, self.steps, self.start = lr, steps, start
+
+    def __call__(self, step: Any) -> Any:
+        s = tf.cast(step, tf.float32)
+        begin = self.start * self.steps
+        frac = tf.clip_by_value((s - begin) / max(1.0, self.steps - begin), 0.0, 1.0)
+        return self.lr * (1.0 - 0.9 * frac)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"lr": self.lr, "steps": self.steps, "start": self.start}
+
+
+class _Trainer:
+    def __init__(self, cfg: TrainConfig, data_root: Path | None) -> None:
+        self.cfg = cfg
+        self.out = Path(cfg.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        keras.utils.set_random_seed(cfg.seed)
+        previous = keras.mixed_precision.global_policy()
+        keras.mixed_precision.set_global_policy(cfg.precision)
+        try:
+            self.g = build_generator(cfg.generator)
+            self.d = MultiScaleDiscriminator(cfg.discriminator)
+            self.d.build((None, cfg.crop, cfg.crop, 3))
+            self.d(tf.zeros((1, cfg.crop, cfg.crop, 3)))
+        finally:
+            keras.mixed_precision.set_global_policy(previous)
+        self.g_ema = build_generator(cfg.generator, name="generator_ema")
+        self.g_ema.set_weights(self.g.get_weights())
+        self.features = RandomFeatures() if cfg.w_gram > 0 else None
+        if self.features is not None:
+            self.features(tf.zeros((1, 64, 64, 3)))
+        self.opt_g = keras.optimizers.Adam(_LinearDecay(cfg.lr_g, cfg.steps, cfg.decay_start), 0.5, 0.99)
+        self.opt_d = keras.optimizers.Adam(_LinearDecay(cfg.lr_d, cfg.steps, cfg.decay_start), 0.5, 0.99)
+        self.opt_g.build(self.g.trainable_variables)
+        self.opt_d.build(self.d.trainable_variables)
+        self.seed = keras.random.SeedGenerator(cfg.seed)
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.rng = np.random.default_rng(cfg.seed)
+        self.ckpt = tf.train.Checkpoint(
+            g=self.g,
+            d=self.d,
+            g_ema=self.g_ema,
+            opt_g=self.opt_g,
+            opt_d=self.opt_d,
+            step=self.step,
+            seed=self.seed.state,
+        )
+        self.data_root = data_root
+        self._load_data()
+        self._train_step = tf.function(self._step_impl, reduce_retracing=True)
+
+    # --- data -------------------------------------------------------------------------------
+    def _load_data(self) -> None:
+        cfg = self.cfg
+        if cfg.style_video:
+            self.style = load_images([Path(cfg.style_video)], video_frames=48, root=self.data_root)
+        else:
+            self.style = load_images([Path(s) for s in cfg.style], root=self.data_root)
+        content = load_images([Path(c) for c in cfg.content], max_side=640, root=self.data_root)
+        self.train_set, self.held_out = (
+            split_held_out(content, cfg.held_out) if cfg.held_out else (content, ImageSet((), ()))
+        )
+        n = min(8, len(self.held_out.images) or len(self.train_set.images))
+        pool = self.held_out.images or self.train_set.images
+        m = cfg.generator.multiple
+        fixed = []
+        for img in pool[:n]:
+            h, w = img.shape[:2]
+            s = 256 / min(h, w)
+            img = keras.ops.convert_to_numpy(
+                tf.image.resize(img[None], (round(h * s), round(w * s)), antialias=True)
+            )[0]
+            h, w = img.shape[:2]
+            fixed.append(np.clip(img[: h - h % m, : w - w % m], 0, 255).astype(np.uint8))
+        self.fixed = fixed
+
+    def _content_batch(self) -> np.ndarray:
+        c = self.cfg
+        return random_crops(
+            self.train_set.images, c.batch, c.crop, self.rng, short_side=(c.crop, int(c.crop * 1.6))
+        )
+
+    def _style_batch(self) -> np.ndarray:
+        c = self.cfg
+        return random_crops(
+            self.style.images, c.batch, c.crop, self.rng, short_side=(c.crop, int(c.crop * 2.2)), rotate=True
+        )
+
+    # --- one step -----------------------------------------------------------------------------
+    def _step_impl(self, content: Any, style: Any) -> dict[str, Any]:
+        c = self.cfg
+        with tf.GradientTape(persistent=True) as tape:
+            fake = tf.cast(self.g(content, training=True), tf.float32)
+            d_real = self.d(diff_augment(style, self.seed), training=True)
+            d_fake = self.d(diff_augment(tf.stop_gradient(fake), self.seed), training=True)
+            d_loss = discriminator_loss(
+                [tf.cast(x, tf.float32) for x in d_real], [tf.cast(x, tf.float32) for x in d_fake], c.loss
+            )
+            g_fake = self.d(diff_augment(fake, self.seed), training=True)
+            adv = generator_adversarial_loss([tf.cast(x, tf.float32) for x in g_fake], c.loss)
+            cont = content_loss(content, fake)
+            colour = colour_moment_loss(fake, style)
+            losses = {"d": d_loss, "adv": adv, "content": cont, "colour": colour}
+            g_loss = c.w_adv * adv + c.w_content * cont + c.w_colour * colour
+            if c.w_temporal > 0:
+                temp = tf.cast(temporal_loss(self.g, content, fake, self.seed), tf.float32)
+                g_loss += c.w_temporal * temp
+                losses["temporal"] = temp
+            if self.features is not None:
+                gram = gram_style_loss(self.features, fake, style)
+                g_loss += c.w_gram * gram
+                losses["gram"] = gram
+        d_grads = tape.gradient(d_loss, self.d.trainable_variables)
+        g_grads = tape.gradient(g_loss, self.g.trainable_variables)
+        del tape
+        self.opt_d.apply_gradients(zip(d_grads, self.d.trainable_variables, strict=True))
+        self.opt_g.apply_gradients(zip(g_grads, self.g.trainable_variables, strict=True))
+        decay = tf.minimum(
+            c.ema, (1.0 + tf.cast(self.step, tf.float32)) / (10.0 + tf.cast(self.step, tf.float32))
+        )
+        for ema_w, w in zip(self.g_ema.weights, self.g.weights, strict=True):
+            ema_w.assign(decay * ema_w + (1.0 - decay) * tf.cast(w, ema_w.dtype))
+        self.step.assign_add(1)
+        losses["g"] = g_loss
+        return losses
+
+    # --- checkpoints, samples -----------------------------------------------------------------
+    def save_checkpoint(self) -> Path:
+        step = int(self.step.numpy())
+        prefix = self.out / "checkpoints" / f"step-{step:07d}"
+        prefix.parent.mkdir(parents=True, exist_ok=True)
+        self.ckpt.write(str(prefix))
+        state = {"step": step, "rng": self.rng.bit_generator.state, "config": self.cfg.to_dict()}
+        (prefix.parent / f"step-{step:07d}.json").write_text(json.dumps(state))
+        (prefix.parent / "latest").write_text(prefix.name)
+        return prefix
+
+    def restore(self, checkpoint_dir: Path) -> int:
+        latest = checkpoint_dir / "latest"
+        if not latest.exists():
+            raise ModelError(
+                f"No checkpoint to resume in {checkpoint_dir}. Received: resume={str(checkpoint_dir)!r}"
+            )
+        prefix = checkpoint_dir / latest.read_text().strip()
+        self.ckpt.read(str(prefix)).expect_partial()
+        state = json.loads(prefix.with_suffix(".json").read_text())
+        self.rng.bit_generator.state = state["rng"]
+        return int(state["step"])
+
+    def stylize_fixed(self, model: keras.Model | None = None) -> list[np.ndarray]:
+        model = model or self.g_ema
+        outs = []
+        for img in self.fixed:
+            x = tf.constant(img[None].astype(np.float32) / 127.5 - 1.0)
+            y = keras.ops.convert_to_numpy(model(x, training=False))[0]
+            outs.append(np.clip(np.rint((y + 1.0) * 127.5), 0, 255).astype(np.uint8))
+        return outs
+
+    def sample_sheet(self) -> tuple[Path, float]:
+        outs = self.stylize_fixed()
+        step = int(self.step.numpy())
+        style = self.style.images[0]
+        rows = [[i, o, style] for i, o in zip(self.fixed[:4], outs[:4], strict=False)]
+        (self.out / "samples").mkdir(exist_ok=True)
+        path = save_png(
+            self.out / "samples" / f"step-{step:07d}.png",
+            contact_sheet(rows, column_labels=["input", "output", "style"]),
+        )
+        return path, diversity_ratio(self.fixed, outs)
+
+
+def train(
+    cfg: TrainConfig,
+    *,
+    resume: bool = False,
+    data_root: Path | None = None,
+    progress: Callable[[TrainStatus], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> dict[str, Any]:
+    """Train (or resume) a style; returns a summary with the EMA generator and paths.
+
+    Ctrl-C (KeyboardInterrupt) saves a checkpoint before it propagates."""
+    trainer = _Trainer(cfg, data_root)
+    start = 0
+    if resume:
+        start = trainer.restore(Path(cfg.out) / "checkpoints")
+    elif cfg.init:
+        _init_from_style(trainer, cfg.init)
+    log = (Path(cfg.out) / "train.log.jsonl").open("a", encoding="utf-8")
+    t0 = time.perf_counter()
+    done_steps = 0
+    last_div: float | None = None
+    try:
+        for step in range(start, cfg.steps):
+            content = tf.constant(trainer._content_batch())
+            style = tf.constant(trainer._style_batch())
+            losses = {k: float(v) for k, v in trainer._train_step(content, style).items()}
+            done_steps += 1
+            elapsed = time.perf_counter() - t0
+            message = None
+            n = step + 1
+            if n % cfg.sample_every == 0 or n == cfg.steps:
+                sheet, last_div = trainer.sample_sheet()
+                losses["diversity"] = last_div
+                message = f"sample sheet {sheet.name}, diversity {last_div:.2f}"
+                if last_div < 0.3:
+                    message += " — WARNING: outputs are collapsing (diversity < 0.3)"
+            if n % cfg.checkpoint_every == 0 and n != cfg.steps:
+                trainer.save_checkpoint()
+            if n % 10 == 0 or message:
+                log.write(
+                    json.dumps(
+                        {"step": n, "time": round(elapsed, 2), **{k: round(v, 5) for k, v in losses.items()}}
+                    )
+                    + "\n"
+                )
+                log.flush()
+            if progress is not None:
+                progress(TrainStatus(n, cfg.steps, losses, elapsed, done_steps / max(elapsed, 1e-9), message))
+            if stop is not None and stop():
+                break
+    except KeyboardInterrupt:
+        trainer.save_checkpoint()
+        raise
+    finally:
+        log.close()
+    trainer.save_checkpoint()
+    return {
+        "trainer": trainer,
+        "generator": trainer.g_ema,
+        "wall_time": time.perf_counter() - t0,
+        "steps": int(trainer.step.numpy()),
+        "diversity": last_div,
+        "held_out": list(trainer.held_out.names),
+        "style_source": manifest_entry(Path(cfg.style[0]))
+        if cfg.style
+        else {"file": Path(cfg.style_video or "").name},
+    }
+
+
+def _init_from_style(trainer: _Trainer, init: str) -> None:
+    from .registry import find_style
+
+    card = find_style(init)
+    cfg = GeneratorConfig.from_dict(card.data.get("generator", {}))
+    if cfg != trainer.cfg.generator:
+        raise ModelError(
+            f"--init style {card.name!r} has generator {cfg}, but this run builds "
+            f"{trainer.cfg.generator}. Received: init={init!r}"
+        )
+    trainer.g.load_weights(card.weights_path)
+    trainer.g_ema.set_weights(trainer.g.get_weights())
+
+
+def with_overrides(cfg: TrainConfig, **kw: Any) -> TrainConfig:
+    """A copy of ``cfg`` with some fields replaced (validated again)."""
+    return replace(cfg, **kw)

@@ -1,0 +1,202 @@
+"""``stylecut train``: adversarial training of a new style (TensorFlow backend)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from stylecut.core.errors import ModelError
+
+from .cli import cli
+from .progress import format_duration
+
+
+@cli.command("train")
+@click.option("--name", required=True, help="Name of the new style.")
+@click.option(
+    "--style",
+    "style",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Style image(s): repeat or give several (--style a.jpg --style b.jpg).",
+)
+@click.option(
+    "--style-video",
+    type=click.Path(path_type=Path),
+    help="A video whose look is learned (frames sampled across it).",
+)
+@click.option(
+    "--content",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder(s) or files of content photos and/or videos.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Run folder for checkpoints, samples and the final style (default runs/NAME).",
+)
+@click.option(
+    "--install/--no-install",
+    default=True,
+    show_default=True,
+    help="Also copy the finished style into the user styles folder.",
+)
+@click.option(
+    "--generator",
+    "preset",
+    default="fast",
+    show_default=True,
+    type=click.Choice(["fast", "quality", "tiny"]),
+    help="Generator architecture preset.",
+)
+@click.option("--steps", type=int, default=3000, show_default=True)
+@click.option("--batch", type=int, default=4, show_default=True)
+@click.option("--crop", type=int, default=256, show_default=True, help="Training crop size (multiple of 8).")
+@click.option("--lr-g", type=float, default=2e-4, show_default=True)
+@click.option("--lr-d", type=float, default=4e-4, show_default=True)
+@click.option(
+    "--loss",
+    type=click.Choice(["bce", "hinge", "lsgan"]),
+    default="bce",
+    show_default=True,
+    help="Adversarial loss (non-saturating BCE by default).",
+)
+@click.option("--w-content", type=float, default=4.0, show_default=True)
+@click.option("--w-colour", type=float, default=1.0, show_default=True)
+@click.option(
+    "--w-gram",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Weight of random-feature Gram statistics (0 = off).",
+)
+@click.option("--w-temporal", type=float, default=2.0, show_default=True)
+@click.option(
+    "--held-out",
+    type=int,
+    default=50,
+    show_default=True,
+    help="Content images kept out of training for evaluation.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--init", default=None, help="Start from an existing style's weights.")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@click.option("--checkpoint-every", type=int, default=500, show_default=True)
+@click.option("--sample-every", type=int, default=250, show_default=True)
+@click.option(
+    "--precision",
+    type=click.Choice(["auto", "float32", "mixed_bfloat16"]),
+    default="auto",
+    show_default=True,
+    help="auto = bfloat16 on CPUs with AMX/AVX512-BF16, else float32.",
+)
+@click.option(
+    "--data-root",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder that card paths are stored relative to (default: the content folder's parent).",
+)
+@click.option("-q", "--quiet", is_flag=True)
+def train_cmd(
+    name: str,
+    style: tuple[Path, ...],
+    style_video: Path | None,
+    content: tuple[Path, ...],
+    out_dir: Path | None,
+    install: bool,
+    preset: str,
+    steps: int,
+    batch: int,
+    crop: int,
+    lr_g: float,
+    lr_d: float,
+    loss: str,
+    w_content: float,
+    w_colour: float,
+    w_gram: float,
+    w_temporal: float,
+    held_out: int,
+    seed: int,
+    init: str | None,
+    resume: bool,
+    checkpoint_every: int,
+    sample_every: int,
+    precision: str,
+    data_root: Path | None,
+    quiet: bool,
+) -> None:
+    """Train a style from painting(s) or a video, with content photos/videos."""
+    from stylecut.models.generators import GENERATOR_PRESETS
+    from stylecut.models.precision import resolve_precision
+    from stylecut.models.registry import save_style, user_styles_dir
+    from stylecut.models.training import TrainConfig, train
+
+    out_dir = out_dir or Path("runs") / name
+    root = data_root or (content[0].resolve().parent if content else None)
+    cfg = TrainConfig(
+        name=name,
+        style=tuple(str(s) for s in style),
+        style_video=str(style_video) if style_video else None,
+        content=tuple(str(c) for c in content),
+        out=str(out_dir),
+        generator=GENERATOR_PRESETS[preset],
+        crop=crop,
+        batch=batch,
+        steps=steps,
+        lr_g=lr_g,
+        lr_d=lr_d,
+        loss=loss,
+        w_content=w_content,
+        w_colour=w_colour,
+        w_gram=w_gram,
+        w_temporal=w_temporal,
+        held_out=held_out,
+        seed=seed,
+        init=init,
+        checkpoint_every=checkpoint_every,
+        sample_every=sample_every,
+        precision="mixed_bfloat16" if resolve_precision(precision) == "bfloat16" else "float32",
+    )
+    tty = sys.stderr.isatty() and not quiet
+
+    def progress(s: object) -> None:
+        st = s  # TrainStatus
+        eta = (st.steps - st.step) / st.steps_per_second if st.steps_per_second else None
+        losses = " ".join(
+            f"{k} {v:.3f}" for k, v in st.losses.items() if k in ("d", "adv", "content", "colour", "temporal")
+        )
+        line = f"step {st.step}/{st.steps} {losses} {st.steps_per_second:.2f} it/s ETA {format_duration(eta)}"
+        if tty:
+            click.echo("\r" + line.ljust(110), nl=False, err=True)
+        if st.message and not quiet:
+            click.echo(("\n" if tty else "") + f"stylecut train: step {st.step}: {st.message}", err=True)
+
+    t0 = time.perf_counter()
+    result = train(cfg, resume=resume, data_root=root, progress=progress)
+    if tty:
+        click.echo("", err=True)
+    card = {
+        "style_source": result["style_source"],
+        "training": {
+            "steps": result["steps"],
+            "wall_time_s": round(time.perf_counter() - t0, 1),
+            "machine": "this run",
+            "config": cfg.to_dict(),
+        },
+        "evaluation": {"held_out": result["held_out"]},
+    }
+    if not (style or style_video):
+        raise ModelError("No style source given. Received: style=()")
+    saved = save_style(out_dir, name, result["generator"], cfg.generator, card)
+    click.echo(str(saved.card_path))
+    if install:
+        installed = save_style(user_styles_dir(), name, result["generator"], cfg.generator, card)
+        click.echo(
+            f"stylecut train: installed as {installed.name!r} in {installed.card_path.parent}", err=True
+        )
