@@ -11,7 +11,6 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -48,42 +47,10 @@ from stylecut.core.errors import ModelError  # noqa: E402
 from stylecut.core.stylizer import blend, check_batch  # noqa: E402
 
 from .generators import GeneratorConfig, build_generator  # noqa: E402
+from .precision import PRECISIONS, cpu_has_bf16, resolve_precision  # noqa: E402
 from .registry import StyleCard  # noqa: E402
 
 __all__ = ["PRECISIONS", "KerasStylizer", "check_weights_file", "cpu_has_bf16", "resolve_precision"]
-
-PRECISIONS = ("auto", "float32", "bfloat16")
-
-
-@lru_cache(maxsize=1)
-def cpu_has_bf16() -> bool:
-    """True when /proc/cpuinfo lists ``amx_bf16`` or ``avx512_bf16`` (fast bf16 matmuls)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").split()
-    except OSError:
-        return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
-
-
-def _gpu_visible() -> bool:
-    if keras.backend.backend() != "tensorflow":
-        return False
-    import tensorflow as tf
-
-    return bool(tf.config.list_physical_devices("GPU"))
-
-
-def resolve_precision(precision: str) -> str:
-    """``"float32"`` or ``"bfloat16"``; ``"auto"`` picks bfloat16 on the TensorFlow backend when
-    the model runs on a CPU with bf16 instructions (measured 2.8× faster), float32 otherwise."""
-    if precision not in PRECISIONS:
-        raise ValueError(
-            f"precision must be one of {', '.join(PRECISIONS)}. Received: precision={precision!r}")
-    if precision != "auto":
-        return precision
-    fast_bf16 = keras.backend.backend() == "tensorflow" and cpu_has_bf16() and not _gpu_visible()
-    return "bfloat16" if fast_bf16 else "float32"
-
 
 def _bf16_copy(generator: keras.Model, config: GeneratorConfig) -> keras.Model:
     """The same generator with a ``mixed_bfloat16`` policy (bf16 compute, float32 weights); the
@@ -208,8 +175,11 @@ class KerasStylizer:
         n, h, w, _ = frames.shape
         (top, bottom), (left, right) = self._pad(h, w)
         if top or bottom or left or right:
-            mode = "reflect" if h > max(top, bottom) and w > max(left, right) else "edge"
-            frames = np.pad(frames, ((0, 0), (top, bottom), (left, right), (0, 0)), mode=mode)
+            pads = ((0, 0), (top, bottom), (left, right), (0, 0))
+            if h > max(top, bottom) and w > max(left, right):
+                frames = np.pad(frames, pads, mode="reflect")
+            else:  # smaller than the pad: reflection is undefined
+                frames = np.pad(frames, pads, mode="edge")
         hp, wp = frames.shape[1:3]
         out = np.empty((n, h, w, 3), np.uint8)
         for start in range(0, n, self.preferred_batch):

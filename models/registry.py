@@ -112,9 +112,9 @@ def find_style(name_or_path: str) -> StyleCard:
             )
         return found
     cards = list_styles()
-    for card in cards:
-        if card.name == name_or_path:
-            return card
+    for candidate in cards:
+        if candidate.name == name_or_path:
+            return candidate
     installed = ", ".join(c.name for c in cards) or "none (no style is installed yet)"
     raise StyleNotFoundError(
         f"Unknown style; installed styles: {installed}. Received: style={name_or_path!r}"

@@ -71,7 +71,8 @@ def eval_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "content").mkdir()
     (root / "styles").mkdir()
     for i in range(3):
-        cv2.imwrite(str(root / "content" / f"c{i}.png"), cv2.cvtColor(_content(i, 90, 130), cv2.COLOR_RGB2BGR))
+        rgb = _content(i, 90, 130)
+        cv2.imwrite(str(root / "content" / f"c{i}.png"), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     cv2.imwrite(str(root / "styles" / "s.png"), cv2.cvtColor(_style(), cv2.COLOR_RGB2BGR))
     config = GENERATOR_PRESETS["tiny"]
     save_style(root / "zoo", "tiny-eval", build_generator(config), config,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
-
 from stylecut.core import PassthroughStylizer, RenderSettings, VideoReader, probe, render
 
 
