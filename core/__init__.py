@@ -39,6 +39,7 @@ from .media import (
 from .pipeline import Progress, RenderResult, RenderSettings, frame_range_for_times, render
 from .sheets import contact_sheet, save_png
 from .stylizer import PassthroughStylizer, Stylizer, blend
+from .temporal import FlowEstimator, FlowSettings, Stabilizer, backward_warp, occlusion_mask, scene_cut
 from .timecode import (
     frame_to_seconds,
     frame_to_timecode,
@@ -61,6 +62,8 @@ __all__ = [
     "EmptyMediaError",
     "EncodeSettings",
     "EncodeSettingsError",
+    "FlowEstimator",
+    "FlowSettings",
     "FrameIndex",
     "Interp",
     "Key",
@@ -82,20 +85,24 @@ __all__ = [
     "RenderSettings",
     "SeekError",
     "StyleNotFoundError",
+    "Stabilizer",
     "Stylizer",
     "StylecutError",
     "TimecodeError",
     "VideoInfo",
     "VideoReader",
     "VideoWriter",
+    "backward_warp",
     "blend",
     "build_index",
     "contact_sheet",
     "save_png",
+    "scene_cut",
     "default_codec_for",
     "frame_range_for_times",
     "frame_to_seconds",
     "frame_to_timecode",
+    "occlusion_mask",
     "parse_fps",
     "parse_strength",
     "parse_time",

@@ -21,12 +21,14 @@ from .keyframes import Curve
 from .media import DecodedFrame, VideoReader, probe
 from .output import AtomicOutput, check_output_path
 from .stylizer import Stylizer
+from .temporal import Stabilizer
 from .writer import AudioPassthrough, VideoWriter
 
 __all__ = ["Progress", "RenderResult", "RenderSettings", "render"]
 
 _END = object()
 _POLL = 0.05
+TEMPORAL_MODES = ("off", "stable")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,8 +43,13 @@ class RenderSettings:
     overwrite: bool = False
     audio: bool = True
     size: tuple[int, int] | None = None
+    temporal: str = "off"
 
     def __post_init__(self) -> None:
+        if self.temporal not in TEMPORAL_MODES:
+            raise ValueError(
+                f"temporal must be one of {', '.join(TEMPORAL_MODES)}. Received: temporal={self.temporal!r}"
+            )
         if self.size is not None and (
             len(self.size) != 2 or not all(isinstance(v, int) and v > 0 for v in self.size)
         ):
@@ -53,8 +60,7 @@ class RenderSettings:
                 raise SeekError(f"{name} must be a frame number >= 0. Received: {name}={value!r}")
         if self.start is not None and self.stop is not None and self.stop <= self.start:
             raise SeekError(
-                f"The out-point must come after the in-point. Received: start={self.start}, "
-                f"stop={self.stop}"
+                f"The out-point must come after the in-point. Received: start={self.start}, stop={self.stop}"
             )
         if self.batch_size is not None and self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1. Received: batch_size={self.batch_size}")
@@ -138,7 +144,7 @@ def _get(q: queue.Queue[Any], stop: _Stop) -> Any:
 
 
 def _stylize_batch(
-    batch: list[DecodedFrame], stylizer: Stylizer, curve: Curve
+    batch: list[DecodedFrame], stylizer: Stylizer, curve: Curve, stabilizer: Stabilizer | None = None
 ) -> tuple[list[tuple[DecodedFrame, np.ndarray]], int]:
     if curve.is_constant:
         strengths = np.full(len(batch), curve.keys[0].value, np.float32)
@@ -157,7 +163,12 @@ def _stylize_batch(
             )
         for j, i in enumerate(active):
             images[i] = out[j]
-    return list(zip(batch, images, strict=False)), int(active.size)
+    if stabilizer is not None:
+        images = [
+            stabilizer.process(f.image, img, float(s))
+            for f, img, s in zip(batch, images, strengths, strict=True)
+        ]
+    return list(zip(batch, images, strict=True)), int(active.size)
 
 
 def render(
@@ -193,8 +204,19 @@ def render(
                 f"Range {start}..{stop} is outside {Path(source).name}, which has frames "
                 f"0..{n_frames - 1}. Received: start={start}, stop={stop}"
             )
-        return _run(reader, info.video.rotation, target, stylizer, curve, settings, start, stop,
-                    progress, cancel, on_note)
+        return _run(
+            reader,
+            info.video.rotation,
+            target,
+            stylizer,
+            curve,
+            settings,
+            start,
+            stop,
+            progress,
+            cancel,
+            on_note,
+        )
     finally:
         reader.close()
 
@@ -217,6 +239,9 @@ def _run(
     shift_pts = index.pts[start] - index.pts[0]
     total = stop - start
     batch_size = settings.batch_size or max(1, int(getattr(stylizer, "preferred_batch", 1)))
+    stabilizer = Stabilizer() if settings.temporal == "stable" else None
+    # Stabilisation is recursive: start K frames early so an in-point render matches a full one.
+    first = max(0, start - stabilizer.warm_up_length) if stabilizer is not None else start
     audio = None
     if settings.audio:
         audio = AudioPassthrough(
@@ -242,7 +267,7 @@ def _run(
 
     def decode() -> None:
         try:
-            for frame in reader.frames(start, stop, size=settings.size):
+            for frame in reader.frames(first, stop, size=settings.size):
                 if not _put(q_in, frame, stop_flag):
                     return
             _put(q_in, _END, stop_flag)
@@ -261,9 +286,11 @@ def _run(
                         break
                     batch.append(item)
                 if batch:
-                    pairs, n = _stylize_batch(batch, stylizer, curve)
+                    pairs, n = _stylize_batch(batch, stylizer, curve, stabilizer)
                     counters["stylized"] += n
                     for pair in pairs:
+                        if pair[0].index < start:
+                            continue  # warm-up frame before the in-point: not written
                         if not _put(q_out, pair, stop_flag):
                             return
             _put(q_out, _END, stop_flag)

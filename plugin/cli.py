@@ -173,6 +173,9 @@ _CODEC_HELP = ", ".join(CODEC_PRESETS)
 @click.option("--out", "out_point", metavar="T", help="Where to stop (exclusive).")
 @click.option("--size", metavar="WxH", default=None,
               help="Scale the output to WxH pixels (e.g. 1280x720); default: the source size.")
+@click.option("--temporal", type=click.Choice(["off", "stable"]), default="stable", show_default=True,
+              help="stable: blend with the motion-compensated previous output where it is reliable "
+                   "(no flicker in static areas); off: every frame on its own.")
 @click.option("--batch", type=int, default=None, help="Frames per stylizer call.")
 @click.option("--no-audio", is_flag=True, help="Drop the audio (it is passed through by default).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
@@ -180,8 +183,8 @@ _CODEC_HELP = ", ".join(CODEC_PRESETS)
 def render_cmd(
     source: Path, output: Path, style: str, strength: str | None, keyframes: Path | None,
     codec: str | None, crf: int | None, speed: str | None, in_point: str | None,
-    out_point: str | None, size: str | None, batch: int | None, no_audio: bool, overwrite: bool,
-    quiet: bool,
+    out_point: str | None, size: str | None, temporal: str, batch: int | None, no_audio: bool,
+    overwrite: bool, quiet: bool,
 ) -> None:
     """Render SOURCE with a style into OUTPUT (atomically; audio passed through)."""
     encode = EncodeSettings(codec=codec, crf=crf, speed=speed)
@@ -189,7 +192,8 @@ def render_cmd(
     curve = _strength_curve(source, strength, keyframes)
     start, stop = _frame_range(source, in_point, out_point)
     settings = RenderSettings(encode=encode, start=start, stop=stop, batch_size=batch,
-                              overwrite=overwrite, audio=not no_audio, size=_parse_size(size))
+                              overwrite=overwrite, audio=not no_audio, size=_parse_size(size),
+                              temporal=temporal)
     encode.preset_for(output)
     stylizer = _load_style(style)
     bar = ProgressBar(f"{source.name} → {output.name}", quiet=quiet)

@@ -73,7 +73,8 @@ def test_render_with_keyframes_range_and_codec(runner: CliRunner, small_clip: Pa
                                                tmp_path: Path, fake_style: InvertStylizer):
     out = tmp_path / "out.mkv"
     result = run(runner, "render", small_clip, "-o", out, "--style", "test", "--strength",
-                 "0:0@hold,0.5s:1", "--in", "6", "--out", "00:00:01:06", "--codec", "ffv1")
+                 "0:0@hold,0.5s:1", "--in", "6", "--out", "00:00:01:06", "--codec", "ffv1",
+                 "--temporal", "off")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == str(out)
     info = probe(out)

@@ -259,3 +259,38 @@ def test_render_scales_to_size(h264_long_gop: Path, tmp_path: Path):
     assert (v.width, v.height, v.frame_count) == (32, 24, 10)
     with pytest.raises(ValueError, match="size must be"):
         RenderSettings(size=(0, 10))
+
+
+def _flickering(frames: np.ndarray, strength: np.ndarray) -> np.ndarray:
+    """Inverts and adds fresh noise each call: a flickering stand-in for a per-frame style."""
+    noise = np.random.default_rng(int(frames.sum()) % 2**32).normal(0, 12, frames.shape)
+    return np.clip(255.0 - frames + noise, 0, 255).astype(np.uint8)
+
+
+def test_stable_render_from_an_in_point_matches_a_full_render(tmp_path: Path):
+    from stylecut.core.testing import make_clip
+
+    src = make_clip(tmp_path / "slow.mkv", frames=40, width=96, height=64, codec="ffv1",
+                    pix_fmt="yuv444p", stamp=False, audio=False,
+                    image_fn=lambda n, w, h: np.roll(_smooth_texture(w, h), n, axis=1))
+    stylizer = FunctionStylizer(_flickering)
+    settings = dict(encode=LOSSLESS, temporal="stable")
+    render(src, tmp_path / "full.mkv", stylizer, settings=RenderSettings(**settings))
+    render(src, tmp_path / "half.mkv", stylizer, settings=RenderSettings(start=20, **settings))
+    full, half = frames_of(tmp_path / "full.mkv")[20:], frames_of(tmp_path / "half.mkv")
+    assert len(half) == 20
+    diffs = [np.abs(a.astype(int) - b).mean() for a, b in zip(full, half, strict=True)]
+    assert max(diffs) < 1.0, diffs
+    # and stabilisation really changed the output (it is not a per-frame render)
+    off = frames_of(render(src, tmp_path / "off.mkv", stylizer,
+                           settings=RenderSettings(encode=LOSSLESS)).output)[20:]
+    assert np.mean([np.abs(a.astype(int) - b).mean() for a, b in zip(full, off, strict=True)]) > 2.0
+
+
+def _smooth_texture(w: int, h: int) -> np.ndarray:
+    import cv2
+
+    rng = np.random.default_rng(5)
+    base = cv2.resize(rng.uniform(0, 255, (h // 8, w // 8, 3)).astype(np.float32), (w, h),
+                      interpolation=cv2.INTER_CUBIC)
+    return np.clip(base, 0, 255).astype(np.uint8)

@@ -103,3 +103,27 @@ def test_bad_configs_raise_model_error(tiny_data, tmp_path: Path):
         tiny_config(root, style, tmp_path, loss="wgan")
     with pytest.raises(ModelError, match="No checkpoint"):
         train(tiny_config(root, style, tmp_path / "nothing"), data_root=root, resume=True)
+
+
+def test_train_cli_saves_and_installs_a_style(tiny_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from click.testing import CliRunner
+    from stylecut.models import find_style, load_stylizer
+    from stylecut.plugin.cli import cli
+
+    root, style = tiny_data
+    monkeypatch.setenv("STYLECUT_STYLES", str(tmp_path / "user-styles"))
+    args = ["train", "--name", "stripes", "--style", str(style), "--content", str(root / "content"),
+            "--out", str(tmp_path / "run"), "--generator", "tiny", "--steps", "2", "--batch", "2",
+            "--crop", "64", "--held-out", "2", "--sample-every", "2", "--precision", "float32", "-q"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    card_path = tmp_path / "run" / "stripes.json"
+    assert result.stdout.strip() == str(card_path)
+    card = json.loads(card_path.read_text())
+    assert card["generator"]["channels"] == GENERATOR_PRESETS["tiny"].channels
+    assert card["training"]["steps"] == 2 and len(card["evaluation"]["held_out"]) == 2
+    assert card["style_source"]["file"] == "style.png"
+    installed = find_style("stripes")
+    stylizer = load_stylizer(installed)
+    frames = np.zeros((1, 40, 56, 3), np.uint8)
+    assert stylizer.stylize(frames, np.ones(1, np.float32)).shape == (1, 40, 56, 3)
