@@ -82,12 +82,12 @@ def _yuv(x: Any) -> Any:
 
 
 def colour_moment_loss(outputs: Any, style: Any) -> Any:
-    """Match per-channel mean and std (YUV) of the output batch to the style crops: holds the
-    palette and saturation (against washed-out, desaturated outputs)."""
+    """Match each output's per-channel mean and std (YUV) to those of the style crops (like
+    Reinhard's transfer, but learned): holds palette and saturation against washed-out outputs."""
     o, s = _yuv(outputs), _yuv(style)
-    om, sm = ops.mean(o, axis=(0, 1, 2)), ops.mean(s, axis=(0, 1, 2))
-    osd, ssd = ops.std(o, axis=(0, 1, 2)), ops.std(s, axis=(0, 1, 2))
-    return ops.mean(ops.abs(om - sm)) + ops.mean(ops.abs(osd - ssd))
+    om, osd = ops.mean(o, axis=(1, 2)), ops.std(o, axis=(1, 2))
+    sm, ssd = ops.mean(s, axis=(0, 1, 2)), ops.std(s, axis=(0, 1, 2))
+    return ops.mean(ops.abs(om - sm[None])) + ops.mean(ops.abs(osd - ssd[None]))
 
 
 class RandomFeatures(keras.Model):
