@@ -364,6 +364,7 @@ class VideoReader:
         self._pts_to_index = {ts: i for i, ts in enumerate(self.index.pts)}
         self._iter: Iterator[av.VideoFrame] | None = None
         self._last_read = -1
+        self._rotation: int | None = None
 
     # --- context management ---------------------------------------------------------------
     def __enter__(self) -> VideoReader:
@@ -390,6 +391,14 @@ class VideoReader:
     @property
     def stream(self) -> av.VideoStream:
         return self._stream
+
+    @property
+    def rotation(self) -> int:
+        """Display rotation (degrees counter-clockwise) from the first frame's side data."""
+        if self._rotation is None:
+            self._iter = None  # _rotation moves the decoder
+            self._rotation = _rotation(self._stream, self._container)
+        return self._rotation
 
     # --- addressing -----------------------------------------------------------------------
     def _check(self, n: int) -> int:

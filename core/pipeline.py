@@ -18,7 +18,7 @@ import numpy as np
 from .codecs import EncodeSettings
 from .errors import ModelError, RenderCancelled, SeekError
 from .keyframes import Curve
-from .media import DecodedFrame, VideoReader, probe
+from .media import DecodedFrame, VideoReader
 from .output import AtomicOutput, check_output_path
 from .stylizer import Stylizer
 from .temporal import Stabilizer
@@ -192,7 +192,6 @@ def render(
     settings = settings or RenderSettings()
     curve = _as_curve(strength)
     target = check_output_path(output, source=source, overwrite=settings.overwrite)
-    info = probe(source)
     settings.encode.preset_for(target)  # reject codec/container mismatches before any work
     reader = VideoReader(source)
     try:
@@ -206,7 +205,7 @@ def render(
             )
         return _run(
             reader,
-            info.video.rotation,
+            reader.rotation,
             target,
             stylizer,
             curve,
