@@ -168,13 +168,9 @@ def build_index(path: str | os.PathLike[str]) -> FrameIndex:
         if not entries:
             raise EmptyMediaError(f"{p} has a video stream with no frames. Received: path={str(p)!r}")
         keyframes = {ts for ts, key, _ in entries if key}
-        entries.sort()
+        # Packets that share a pts (VP8/VP9 alt-ref frames: decoded, never shown) are one frame.
+        entries = sorted({ts: (ts, key, dur) for ts, key, dur in reversed(entries)}.values())
         pts = tuple(ts for ts, _, _ in entries)
-        if len(set(pts)) != len(pts):
-            raise CorruptMediaError(
-                f"{p} has frames with duplicate timestamps; cannot address frames exactly. "
-                f"Received: path={str(p)!r}"
-            )
         tb = Fraction(stream.time_base.numerator, stream.time_base.denominator)
         last = entries[-1][2]
         if last <= 0:

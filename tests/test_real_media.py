@@ -35,3 +35,13 @@ def test_real_h264_seeks_exactly(shared_videos: Path):
         sequential = [f.image for f in reader.frames(0, n)]
         for i in np.random.default_rng(3).permutation(n)[:8]:
             np.testing.assert_array_equal(reader.read(int(i)), sequential[int(i)])
+
+
+def test_vp8_alt_ref_frames_do_not_count_as_frames(shared_videos: Path):
+    """stream-of-water.webm has invisible alt-ref packets sharing a pts with the next frame."""
+    src = shared_videos / "stream-of-water.webm"
+    with VideoReader(src) as reader:
+        sequential = [f.image for f in reader.frames()]
+        assert len(reader) == len(sequential) == 90
+        for i in (89, 5, 47, 0, 33):
+            np.testing.assert_array_equal(reader.read(i), sequential[i])
