@@ -33,6 +33,8 @@ class GeneratorConfig:
     separable: bool = False
     noise_channels: int = 0
     fold: int = 4
+    decoder: str = "shuffle"
+    decoder_channels: int = 24
 
     def __post_init__(self) -> None:
         if self.arch != "s2d":
@@ -43,6 +45,8 @@ class GeneratorConfig:
                 raise ModelError(f"{name} must be a non-negative integer. Received: {name}={value!r}")
         if self.fold not in (2, 4):
             raise ModelError(f"fold must be 2 or 4. Received: fold={self.fold!r}")
+        if self.decoder not in ("shuffle", "resize"):
+            raise ModelError(f"decoder must be 'shuffle' or 'resize'. Received: decoder={self.decoder!r}")
 
     @property
     def multiple(self) -> int:
@@ -68,6 +72,7 @@ GENERATOR_PRESETS: dict[str, GeneratorConfig] = {
     "fast": GeneratorConfig(),
     "quality": GeneratorConfig(channels=64, blocks=6, coarse_channels=96, coarse_blocks=3),
     "tiny": GeneratorConfig(channels=16, blocks=1, coarse_channels=16, coarse_blocks=1),
+    "fast-resize": GeneratorConfig(decoder="resize"),
 }
 
 
@@ -98,13 +103,25 @@ def build_generator(config: GeneratorConfig, *, name: str = "generator") -> kera
     for i in range(c.blocks):
         x = ResidualBlock(c.channels, separable=c.separable, name=f"block{i}")(x)
     x = keras.layers.LeakyReLU(0.2, name="head_act")(x)
-    x = keras.layers.Conv2D(
-        3 * c.fold * c.fold,
-        3,
-        padding="same",
-        name="head",
-        kernel_initializer=keras.initializers.VarianceScaling(0.1),
-    )(x)
-    delta = DepthToSpace(c.fold, name="unfold")(x)
+    if c.decoder == "shuffle":
+        x = keras.layers.Conv2D(
+            3 * c.fold * c.fold, 3, padding="same", name="head",
+            kernel_initializer=keras.initializers.VarianceScaling(0.1),
+        )(x)
+        delta = DepthToSpace(c.fold, name="unfold")(x)
+    else:
+        # resize-convolutions (no checkerboard): ×2 nearest + conv until full resolution
+        steps = {2: 1, 4: 2}[c.fold]
+        for i in range(steps):
+            x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"dec_up{i}")(x)
+            last = i == steps - 1
+            x = ReflectPad(1, name=f"dec_pad{i}")(x)
+            x = keras.layers.Conv2D(
+                3 if last else c.decoder_channels, 3, name="head" if last else f"dec_conv{i}",
+                kernel_initializer=keras.initializers.VarianceScaling(0.1) if last else "glorot_uniform",
+            )(x)
+            if not last:
+                x = keras.layers.LeakyReLU(0.2, name=f"dec_act{i}")(x)
+        delta = x
     out = keras.layers.Add(name="output")([image, delta])
     return keras.Model(inputs, out, name=name)
