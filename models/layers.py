@@ -10,15 +10,22 @@ from keras import ops
 __all__ = ["DepthToSpace", "ReflectPad", "ResidualBlock", "SpaceToDepth"]
 
 
-@keras.saving.register_keras_serializable(package="stylecut")
-class SpaceToDepth(keras.layers.Layer):
-    """(B, H, W, C) -> (B, H/f, W/f, C·f²): full-resolution pixels folded into channels."""
+class _FactorLayer(keras.layers.Layer):
+    """Base of the space/depth layers: one integer ``factor`` >= 1, which is the whole config."""
 
     def __init__(self, factor: int = 2, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if factor < 1:
             raise ValueError(f"factor must be >= 1. Received: factor={factor}")
         self.factor = int(factor)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor}
+
+
+@keras.saving.register_keras_serializable(package="stylecut")
+class SpaceToDepth(_FactorLayer):
+    """(B, H, W, C) -> (B, H/f, W/f, C·f²): full-resolution pixels folded into channels."""
 
     def call(self, x: Any) -> Any:
         f = self.factor
@@ -33,19 +40,10 @@ class SpaceToDepth(keras.layers.Layer):
         f = self.factor
         return (b, None if h is None else h // f, None if w is None else w // f, c * f * f)
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "factor": self.factor}
-
 
 @keras.saving.register_keras_serializable(package="stylecut")
-class DepthToSpace(keras.layers.Layer):
+class DepthToSpace(_FactorLayer):
     """(B, H, W, C·f²) -> (B, H·f, W·f, C): the inverse of ``SpaceToDepth``."""
-
-    def __init__(self, factor: int = 2, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if factor < 1:
-            raise ValueError(f"factor must be >= 1. Received: factor={factor}")
-        self.factor = int(factor)
 
     def call(self, x: Any) -> Any:
         f = self.factor
@@ -60,9 +58,6 @@ class DepthToSpace(keras.layers.Layer):
         b, h, w, c = input_shape
         f = self.factor
         return (b, None if h is None else h * f, None if w is None else w * f, c // (f * f))
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "factor": self.factor}
 
 
 @keras.saving.register_keras_serializable(package="stylecut")

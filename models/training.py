@@ -61,9 +61,9 @@ class TrainConfig:
     decay_start: float = 0.6
     loss: str = "bce"
     w_adv: float = 1.0
-    w_content: float = 4.0
-    w_colour: float = 1.0
-    w_gram: float = 0.0
+    w_content: float = 1.5
+    w_colour: float = 3.0
+    w_gram: float = 5.0
     w_temporal: float = 2.0
     ema: float = 0.999
     seed: int = 0

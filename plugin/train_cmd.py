@@ -67,12 +67,12 @@ from .progress import format_duration
     show_default=True,
     help="Adversarial loss (non-saturating BCE by default).",
 )
-@click.option("--w-content", type=float, default=4.0, show_default=True)
-@click.option("--w-colour", type=float, default=1.0, show_default=True)
+@click.option("--w-content", type=float, default=1.5, show_default=True)
+@click.option("--w-colour", type=float, default=3.0, show_default=True)
 @click.option(
     "--w-gram",
     type=float,
-    default=0.0,
+    default=5.0,
     show_default=True,
     help="Weight of random-feature Gram statistics (0 = off).",
 )
