@@ -1,0 +1,377 @@
+"""OpenTimelineIO integration: put the stylecut effect on clips, bake it, relink the timeline.
+
+The effect on a clip is an OTIO ``Effect`` named ``stylecut.Stylize`` whose metadata holds the
+style, the strength keyframes (clip-local seconds: relative to the start of the source media, so
+trimming a clip does not shift its curve) and the temporal mode. :func:`render_timeline` renders
+each effected clip's source range (plus handles, and whatever an adjacent transition needs) from
+its media reference into a media folder and relinks the clip to the rendered file; the original
+reference is kept under ``clip.metadata["stylecut"]["original_media_reference"]`` so the effect
+can be re-baked or removed. Only this module (and the CLI) imports ``opentimelineio``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+from opentimelineio.opentime import RationalTime
+from stylecut.core import (
+    Curve,
+    EncodeSettings,
+    Progress,
+    RenderCancelled,
+    RenderSettings,
+    StylecutError,
+    Stylizer,
+    build_index,
+    render,
+)
+
+__all__ = [
+    "EFFECT_NAME",
+    "ClipResult",
+    "OtioError",
+    "RenderReport",
+    "apply_effect",
+    "effect_settings",
+    "read_timeline",
+    "render_timeline",
+]
+
+EFFECT_NAME = "stylecut.Stylize"
+_HASH_VERSION = 1
+
+
+class OtioError(StylecutError, ValueError):
+    """A timeline, clip selection or clip that stylecut cannot work with."""
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """What happened to one effected clip: ``status`` is rendered, skipped or error."""
+
+    clip: str
+    status: str
+    message: str = ""
+    output: Path | None = None
+    frames: int = 0
+
+
+@dataclass
+class RenderReport:
+    """Per-clip results of :func:`render_timeline`."""
+
+    results: list[ClipResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def failed(self) -> bool:
+        return any(r.status == "error" for r in self.results)
+
+    def summary(self) -> str:
+        return (f"{self.count('rendered')} rendered, {self.count('skipped')} unchanged, "
+                f"{self.count('error')} failed")
+
+
+def read_timeline(path: str | os.PathLike[str]) -> otio.schema.Timeline:
+    """Read any timeline OTIO has an adapter for; errors become :class:`OtioError`."""
+    p = Path(path)
+    if not p.exists():
+        raise OtioError(f"No timeline at {p}. Received: timeline={str(p)!r}")
+    try:
+        result = otio.adapters.read_from_file(str(p))
+    except Exception as exc:  # noqa: BLE001 - adapters raise anything
+        raise OtioError(f"Cannot read {p} as a timeline: {exc}. Received: timeline={str(p)!r}") from exc
+    if not isinstance(result, otio.schema.Timeline):
+        raise OtioError(f"{p} holds a {type(result).__name__}, not a timeline. Received: timeline={str(p)!r}")
+    return result
+
+
+# --- apply -------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """OTIO's AnyDictionary/AnyVector as plain dicts and lists."""
+    if hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "AnyVector":
+        return [_plain(v) for v in value]
+    return value
+
+
+def _is_ours(effect: Any) -> bool:
+    return EFFECT_NAME in (getattr(effect, "effect_name", None), getattr(effect, "name", None))
+
+
+def _effect_of(clip: otio.schema.Clip) -> Any | None:
+    for effect in clip.effects:
+        if _is_ours(effect):
+            return effect
+    return None
+
+
+def effect_settings(clip: otio.schema.Clip) -> dict[str, Any] | None:
+    """The stylecut effect's settings on ``clip`` as plain data (None when it has none)."""
+    effect = _effect_of(clip)
+    return None if effect is None else _plain(effect.metadata.get("stylecut", {}))
+
+
+def apply_effect(timeline: otio.schema.Timeline, *, clip: str | None = None, track: int | None = None,
+                 style: str, curve: Curve, temporal: str = "stable") -> int:
+    """Add (or replace) the stylecut effect on the clips named ``clip`` or on every clip of
+    ``track`` (counted from 1 in the timeline's track order, nested stacks included).
+    Returns how many clips changed; raises :class:`OtioError` when nothing matches."""
+    if (clip is None) == (track is None):
+        raise OtioError(f"Give exactly one of clip or track. Received: clip={clip!r}, track={track!r}")
+    if temporal not in ("off", "stable"):
+        raise OtioError(f"temporal must be off or stable. Received: temporal={temporal!r}")
+    if track is not None:
+        tracks = list(timeline.tracks)
+        if not 1 <= track <= len(tracks):
+            raise OtioError(f"The timeline has tracks 1..{len(tracks)}. Received: track={track}")
+        clips = list(tracks[track - 1].find_clips())
+    else:
+        clips = [c for c in timeline.find_clips() if c.name == clip]
+        if not clips:
+            names = sorted({c.name for c in timeline.find_clips()})
+            raise OtioError(f"No clip named {clip!r}; clips: {', '.join(names) or 'none'}. "
+                            f"Received: clip={clip!r}")
+    for c in clips:
+        c.effects[:] = [e for e in c.effects if not _is_ours(e)]
+        c.effects.append(otio.schema.Effect(
+            name=EFFECT_NAME, effect_name=EFFECT_NAME,
+            metadata={"stylecut": {"style": style, "keyframes": curve.to_dict(), "temporal": temporal}},
+        ))
+    return len(clips)
+
+
+# --- render ------------------------------------------------------------------------------------
+
+
+def _media_path(ref: Any, base_dir: Path) -> Path:
+    if not isinstance(ref, otio.schema.ExternalReference) or not ref.target_url:
+        raise OtioError(f"has no media (reference: {type(ref).__name__})")
+    url = ref.target_url
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme == "file":
+        path = Path(urllib.request.url2pathname(parsed.path))
+    elif parsed.scheme and len(parsed.scheme) > 1:
+        raise OtioError(f"media {url} is not a local file")
+    else:
+        path = Path(url)
+    if not path.is_absolute():
+        path = base_dir / path
+    if not path.exists():
+        raise OtioError(f"media {path} is missing")
+    return path
+
+
+def _seconds(t: otio.opentime.RationalTime) -> Fraction:
+    return Fraction(t.value).limit_denominator(1_000_000) / Fraction(t.rate).limit_denominator(1_000_000)
+
+
+def _transition_needs(clip: otio.schema.Clip) -> tuple[Fraction, Fraction]:
+    """Extra media (seconds) before and after the clip that adjacent transitions show."""
+    parent = clip.parent()
+    if parent is None:
+        return Fraction(0), Fraction(0)
+    head, tail = parent.handles_of_child(clip)
+    return (_seconds(head) if head is not None else Fraction(0),
+            _seconds(tail) if tail is not None else Fraction(0))
+
+
+def _check_supported(clip: otio.schema.Clip) -> None:
+    item: Any = clip
+    while item is not None:
+        for effect in item.effects if hasattr(item, "effects") else ():
+            if isinstance(effect, otio.schema.TimeEffect):
+                where = "the clip" if item is clip else f"its parent {item.name!r}"
+                raise OtioError(f"{where} has a time warp ({effect.effect_name or type(effect).__name__}), "
+                                "which stylecut cannot bake yet")
+        item = item.parent()
+
+
+@dataclass
+class _Job:
+    clip: otio.schema.Clip
+    label: str
+    source: Path
+    original: Any
+    start: int
+    stop: int
+    offset: RationalTime
+    origin: RationalTime
+    fps: Fraction
+    style: str
+    curve: Curve
+    temporal: str
+    digest: str
+    output: Path
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:40] or "clip"
+
+
+def _plan(clip: otio.schema.Clip, label: str, media_dir: Path, base_dir: Path, handles: int) -> _Job:
+    _check_supported(clip)
+    meta = clip.metadata.get("stylecut", {})
+    original = meta.get("original_media_reference")
+    ref = otio.adapters.read_from_string(original, "otio_json") if original else clip.media_reference
+    source = _media_path(ref, base_dir)
+    settings = effect_settings(clip) or {}
+    try:
+        style = str(settings["style"])
+        curve = Curve.from_dict(settings.get("keyframes") or Curve.constant(1.0).to_dict())
+        temporal = str(settings.get("temporal", "stable"))
+    except (KeyError, ValueError) as exc:
+        raise OtioError(f"has a {EFFECT_NAME} effect with bad settings ({exc})") from exc
+    if temporal not in ("off", "stable"):
+        raise OtioError(f"has temporal={temporal!r} (expected off or stable)")
+
+    # The clip's range inside the media: relative to the reference's available range start.
+    range_in_ref = clip.source_range or clip.available_range()
+    if original and "rendered_origin" in meta:
+        # Already baked: map the (possibly re-trimmed) range on the rendered file back to the original.
+        value, rate = meta["rendered_origin"]
+        rendered_start = clip.media_reference.available_range.start_time \
+            if getattr(clip.media_reference, "available_range", None) is not None else RationalTime(0, rate)
+        range_in_ref = otio.opentime.TimeRange(
+            RationalTime(value, rate) + (range_in_ref.start_time - rendered_start), range_in_ref.duration)
+    media_start = ref.available_range.start_time if ref.available_range is not None else None
+    begin = range_in_ref.start_time - media_start if media_start is not None else range_in_ref.start_time
+    t0 = _seconds(begin)
+    t1 = t0 + _seconds(range_in_ref.duration)
+    index = build_index(source)
+    fps = Fraction(len(index)) / index.duration if index.duration > 0 else Fraction(24)
+    first, stop = index.frame_at(t0), index.first_at_or_after(t1)
+    if t0 < 0 or stop > len(index) or t1 > index.duration + Fraction(1, 1000) or stop <= first:
+        raise OtioError(f"range {float(t0):.3f}s..{float(t1):.3f}s is outside {source.name} "
+                        f"(0..{float(index.duration):.3f}s)")
+    extra_before, extra_after = _transition_needs(clip)
+    start = max(0, min(first - handles, index.frame_at(max(Fraction(0), t0 - extra_before))))
+    stop = min(len(index), max(stop + handles, index.first_at_or_after(t1 + extra_after)))
+    rate = range_in_ref.start_time.rate
+    offset = RationalTime(float(t0 - index.time_of(start)), 1).rescaled_to(rate)
+    origin = range_in_ref.start_time - offset
+    stat = source.stat()
+    digest = hashlib.sha256(json.dumps({
+        "v": _HASH_VERSION, "source": str(source.resolve()), "size": stat.st_size,
+        "mtime": stat.st_mtime_ns, "start": start, "stop": stop, "style": style,
+        "keyframes": curve.to_dict(), "temporal": temporal,
+    }, sort_keys=True).encode()).hexdigest()
+    output = media_dir / f"{_safe(clip.name)}-{digest[:16]}.mp4"
+    return _Job(clip, label, source, ref, start, stop, offset, origin, fps, style, curve, temporal, digest,
+                output)
+
+
+def _relink(job: _Job) -> None:
+    clip = job.clip
+    frames = job.stop - job.start
+    rate = float(job.fps)
+    original = clip.source_range or clip.available_range()
+    new_ref = otio.schema.ExternalReference(
+        target_url=job.output.resolve().as_uri(),
+        available_range=otio.opentime.TimeRange(
+            otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(frames, rate)),
+    )
+    meta = dict(clip.metadata.get("stylecut", {}))
+    if "original_media_reference" not in meta:
+        meta["original_media_reference"] = otio.adapters.write_to_string(clip.media_reference, "otio_json")
+    meta["render_hash"] = job.digest
+    meta["rendered_origin"] = [job.origin.value, job.origin.rate]
+    meta["rendered_frames"] = [job.start, job.stop]
+    clip.metadata["stylecut"] = meta
+    clip.media_reference = new_ref
+    clip.source_range = otio.opentime.TimeRange(job.offset, original.duration)
+
+
+def _label(clip: otio.schema.Clip, n: int) -> str:
+    return f"#{n} {clip.name!r}" if clip.name else f"#{n}"
+
+
+def render_timeline(
+    timeline: otio.schema.Timeline,
+    media_dir: str | os.PathLike[str],
+    *,
+    stylizer_factory: Callable[[str], Stylizer],
+    handles: int = 0,
+    progress: Callable[[Progress], None] | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+    encode: EncodeSettings | None = None,
+) -> RenderReport:
+    """Bake every clip carrying the stylecut effect and relink it (in place) to the result.
+
+    Each clip's source range (plus ``handles`` frames each side, clamped to the media, and the
+    media adjacent transitions show) is rendered into ``media_dir`` under a name carrying a hash
+    of source, range and effect settings; an existing file with that hash is reused (skipped).
+    Relative media paths resolve against ``base_dir`` (default: the working directory).
+    Per-clip failures are collected in the report; the other clips still render. ``progress``
+    receives frames done/total over the whole timeline.
+    """
+    if handles < 0:
+        raise OtioError(f"handles must be >= 0. Received: handles={handles}")
+    folder = Path(media_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OtioError(f"Cannot create the media folder {folder}: {exc}. "
+                        f"Received: media_dir={str(folder)!r}") from exc
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    report = RenderReport()
+    jobs: list[_Job] = []
+    for n, clip in enumerate(timeline.find_clips(), start=1):
+        if _effect_of(clip) is None:
+            continue
+        label = _label(clip, n)
+        try:
+            jobs.append(_plan(clip, label, folder, base, handles))
+        except (StylecutError, otio.exceptions.OTIOError, ValueError) as exc:
+            report.results.append(ClipResult(label, "error", str(exc) or type(exc).__name__))
+    todo = [j for j in jobs if not j.output.exists()]
+    total = sum(j.stop - j.start for j in todo)
+    done = 0
+    began = time.monotonic()
+    stylizers: dict[str, Stylizer] = {}
+    for job in jobs:
+        frames = job.stop - job.start
+        if job.output.exists():
+            _relink(job)
+            report.results.append(ClipResult(job.label, "skipped", "unchanged", job.output, frames))
+            continue
+        base_done = done
+
+        def each(p: Progress, base_done: int = base_done) -> None:
+            if progress is not None:
+                progress(Progress(base_done + p.done, total, time.monotonic() - began))
+
+        try:
+            if job.style not in stylizers:
+                stylizers[job.style] = stylizer_factory(job.style)
+            settings = RenderSettings(start=job.start, stop=job.stop, temporal=job.temporal,
+                                      encode=encode or EncodeSettings(), audio=False)
+            render(job.source, job.output, stylizers[job.style], strength=job.curve,
+                   settings=settings, progress=each)
+        except RenderCancelled:
+            raise
+        except StylecutError as exc:
+            report.results.append(ClipResult(job.label, "error", str(exc)))
+            continue
+        finally:
+            done = base_done + frames
+        _relink(job)
+        report.results.append(ClipResult(job.label, "rendered", "", job.output, frames))
+    return report
