@@ -274,7 +274,7 @@ def demo_cmd(clip: Path | None, output_dir: Path, style: str | None, quiet: bool
     run_demo(clip, output_dir, style, quiet=quiet, echo=click.echo)
 
 
-from . import evaluate_cmd, otio_cmd, preview_cmd, train_cmd  # noqa: E402,F401
+from . import blender_cmd, evaluate_cmd, otio_cmd, preview_cmd, train_cmd  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,212 @@
+"""The Blender VSE add-on: bpy-free planning, `stylecut blender install`, and a headless Blender bake.
+
+The headless test runs only where `blender` is on PATH (CI installs Debian's blender).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from stylecut.core import Curve
+from stylecut.plugin.blender import bake_plan
+from stylecut.plugin.blender.bake_plan import StripInfo
+from stylecut.plugin.cli import cli
+
+STYLECUT = Path(sys.executable).with_name("stylecut")
+
+
+@dataclass
+class FakeFCurve:
+    """Linear from (f0, v0) to (f1, v1), held outside: what Blender's F-curve.evaluate gives."""
+
+    f0: float
+    v0: float
+    f1: float
+    v1: float
+
+    def evaluate(self, frame: float) -> float:
+        u = min(1.0, max(0.0, (frame - self.f0) / (self.f1 - self.f0)))
+        return self.v0 + u * (self.v1 - self.v0)
+
+
+def strip(**kw) -> StripInfo:
+    base = dict(name="clip", filepath="/media/a clip.mp4", frame_start=1, frame_final_start=1,
+                frame_final_end=25, channel=1)
+    return StripInfo(**{**base, **kw})
+
+
+def test_media_range_untrimmed_and_trimmed():
+    assert bake_plan.media_range(strip()) == (0, 24)
+    # 5 frames trimmed from the head (frame_offset_start), 3 from the tail
+    assert bake_plan.media_range(strip(frame_final_start=6, frame_final_end=22)) == (5, 21)
+    # hold offset: media frames before the strip's content start
+    assert bake_plan.media_range(strip(animation_offset_start=2)) == (2, 26)
+    with pytest.raises(ValueError):
+        bake_plan.media_range(strip(frame_final_end=1))
+
+
+def test_sample_strength_is_clip_local_seconds():
+    s = strip(frame_start=101, frame_final_start=111, frame_final_end=121)  # media frames 10..19
+    samples = bake_plan.sample_strength(s, 25.0, FakeFCurve(111, 0.0, 120, 1.0))
+    assert len(samples) == 10
+    assert samples[0] == (pytest.approx(10 / 25), 0.0)
+    assert samples[-1] == (pytest.approx(19 / 25), 1.0)
+    clamped = bake_plan.sample_strength(s, 25.0, FakeFCurve(111, -1.0, 120, 2.0))
+    assert min(v for _, v in clamped) == 0.0 and max(v for _, v in clamped) == 1.0
+    assert {v for _, v in bake_plan.sample_strength(s, 25.0, None, 0.4)} == {0.4}
+
+
+def test_keyframes_json_round_trips_through_the_engine_format():
+    samples = [(0.0, 0.0), (0.04, 0.0), (0.08, 0.0), (0.12, 0.5), (0.16, 1.0), (0.2, 1.0), (0.24, 1.0)]
+    doc = bake_plan.keyframes_json(samples)
+    assert doc["format"] == "stylecut.keyframes" and doc["version"] == 1
+    times = [k["time"] for k in doc["keys"]]
+    assert times == [0.0, 0.08, 0.12, 0.16, 0.24]  # flat runs collapse to their ends
+    curve = Curve.from_dict(doc)
+    for t, v in samples:
+        assert float(curve.evaluate(t)) == pytest.approx(v)
+
+
+def test_fcurve_data_paths_cover_old_and_new_blender():
+    paths = bake_plan.fcurve_data_paths('my "clip"')
+    assert paths == ['sequence_editor.sequences_all["my \\"clip\\""].stylecut_strength',
+                     'sequence_editor.strips_all["my \\"clip\\""].stylecut_strength']
+
+
+def test_plan_and_command(tmp_path: Path):
+    plan = bake_plan.make_plan(strip(frame_final_start=3, frame_final_end=13), 24.0,
+                               FakeFCurve(3, 0.0, 12, 1.0), 1.0, tmp_path)
+    assert plan.output == tmp_path / "a_clip.clip.stylecut.mp4"
+    assert (plan.media_in, plan.media_out) == (2, 12)
+    cmd = bake_plan.build_command("/venv/bin/stylecut", plan, "hokusai", tmp_path / "k.json", "off")
+    assert cmd[:3] == ["/venv/bin/stylecut", "render", "/media/a clip.mp4"]
+    assert cmd[cmd.index("--in") + 1] == "2" and cmd[cmd.index("--out") + 1] == "12"
+    assert cmd[cmd.index("--temporal") + 1] == "off" and "--overwrite" in cmd
+    with pytest.raises(ValueError, match="style"):
+        bake_plan.build_command("stylecut", plan, "", tmp_path / "k.json")
+    with pytest.raises(ValueError, match="temporal"):
+        bake_plan.build_command("stylecut", plan, "hokusai", tmp_path / "k.json", "wobbly")
+
+
+def test_resolve_stylecut_bin_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / bake_plan.CONFIG_FILE).write_text(json.dumps({"stylecut_bin": "/recorded/stylecut"}))
+    assert bake_plan.resolve_stylecut_bin("/pref", {"STYLECUT_BIN": "/env"}, tmp_path) == "/pref"
+    assert bake_plan.resolve_stylecut_bin("", {"STYLECUT_BIN": "/env"}, tmp_path) == "/env"
+    assert bake_plan.resolve_stylecut_bin("", {}, tmp_path) == "/recorded/stylecut"
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(ValueError, match="blender install"):
+        bake_plan.resolve_stylecut_bin("", {}, tmp_path / "nowhere")
+
+
+def test_install_target_and_zip(tmp_path: Path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["blender", "install", "--target", str(tmp_path / "addons")])
+    assert result.exit_code == 0, result.output
+    addon = tmp_path / "addons" / bake_plan.ADDON_NAME
+    assert {"__init__.py", "bake_plan.py", "operators.py", "panels.py", "props.py"} <= {
+        p.name for p in addon.iterdir()}
+    recorded = json.loads((addon / bake_plan.CONFIG_FILE).read_text())["stylecut_bin"]
+    assert Path(recorded).is_absolute() and Path(recorded).name == "stylecut"
+    result = runner.invoke(cli, ["blender", "install", "--zip", str(tmp_path / "addon.zip")])
+    assert result.exit_code == 0, result.output
+    names = zipfile.ZipFile(tmp_path / "addon.zip").namelist()
+    assert f"{bake_plan.ADDON_NAME}/__init__.py" in names
+    assert f"{bake_plan.ADDON_NAME}/{bake_plan.CONFIG_FILE}" in names
+
+
+def test_install_without_blender_asks_for_target():
+    result = CliRunner().invoke(cli, ["blender", "install", "--blender", "no-such-blender-here"])
+    assert result.exit_code == 2
+    assert "--target" in result.stderr
+
+
+# --- headless Blender ------------------------------------------------------------------------------
+
+BLENDER_SCRIPT = textwrap.dedent('''
+    import json, os, sys
+    import bpy
+    sys.path.insert(0, os.environ["SC_ADDONS"])
+    import stylecut_vse
+    stylecut_vse.register()
+    from stylecut_vse import operators
+
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = 24, 1.0
+    ed = scene.sequence_editor_create()
+    coll = getattr(ed, "strips", None) or ed.sequences
+    movie = coll.new_movie("clip", os.environ["SC_CLIP"], 1, 1)
+    movie.stylecut_style = os.environ["SC_STYLE"]
+    movie.stylecut_temporal = "off"
+    first, last = int(movie.frame_final_start), int(movie.frame_final_end) - 1
+    movie.stylecut_strength = 0.0
+    movie.keyframe_insert("stylecut_strength", frame=first)
+    movie.stylecut_strength = 1.0
+    movie.keyframe_insert("stylecut_strength", frame=last)
+    fc = operators.strength_fcurve(scene, movie)
+    assert fc is not None and fc.evaluate(first) == 0.0 and fc.evaluate(last) == 1.0
+
+    out = {"version": bpy.app.version_string, "baked": []}
+    for _ in range(2):  # the second bake replaces the first
+        baked = operators.bake_strip(scene, movie, wait=True, stylecut_bin=os.environ["SC_BIN"])
+        out["baked"].append(baked.name)
+    allstrips = getattr(ed, "strips_all", None) or ed.sequences_all
+    out["strips"] = [{"name": s.name, "type": s.type, "channel": s.channel,
+                      "frame_start": s.frame_start, "frame_final_start": s.frame_final_start,
+                      "duration": s.frame_final_duration, "mute": s.mute,
+                      "filepath": bpy.path.abspath(getattr(s, "filepath", "")
+                                                   or getattr(getattr(s, "sound", None), "filepath", ""))}
+                     for s in allstrips]
+    out["stored"] = [movie.stylecut_baked, movie.stylecut_baked_sound]
+    trim = coll.new_movie("trim", os.environ["SC_CLIP"], 6, 1)  # not baked: checks the trim mapping
+    trim.frame_final_start, trim.frame_final_end = 4, 20
+    out["trim_range"] = list(operators.bake_plan.media_range(operators.strip_info(trim)))
+    coll.remove(trim)
+    with open(os.environ["SC_RESULT"], "w") as f:
+        json.dump(out, f)
+''')
+
+
+@pytest.mark.skipif(shutil.which("blender") is None, reason="blender is not installed")
+def test_headless_blender_bake(tmp_path: Path):
+    from stylecut.core.testing import make_clip
+    from stylecut.models.generators import GENERATOR_PRESETS, build_generator
+    from stylecut.models.registry import save_style
+
+    clip = make_clip(tmp_path / "clip.mp4", frames=24, width=64, height=48, audio=True)
+    config = GENERATOR_PRESETS["tiny"]
+    card = save_style(tmp_path / "styles", "tiny-blender", build_generator(config), config, {})
+    result = CliRunner().invoke(cli, ["blender", "install", "--target", str(tmp_path / "addons")])
+    assert result.exit_code == 0, result.output
+    script = tmp_path / "bake.py"
+    script.write_text(BLENDER_SCRIPT)
+    env = {**os.environ, "SC_ADDONS": str(tmp_path / "addons"), "SC_CLIP": str(clip),
+           "SC_STYLE": str(card.card_path),
+           "SC_BIN": str(STYLECUT), "SC_RESULT": str(tmp_path / "result.json"), "TMPDIR": str(tmp_path)}
+    proc = subprocess.run(["blender", "-b", "--factory-startup", "--python-exit-code", "1",
+                           "--python", str(script)], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = json.loads((tmp_path / "result.json").read_text())
+    assert out["trim_range"] == [3, 19]
+    strips = {s["name"]: s for s in out["strips"]}
+    original = strips["clip"]
+    assert original["mute"] and original["type"] == "MOVIE"
+    assert len(strips) == 3, strips  # original + one baked movie + its sound: re-bake replaced
+    baked = strips[out["stored"][0]]
+    assert out["baked"][-1] == baked["name"]
+    assert baked["type"] == "MOVIE" and baked["channel"] == original["channel"] + 1
+    assert baked["frame_start"] == original["frame_start"]
+    assert baked["duration"] == original["duration"] == 24
+    assert strips[out["stored"][1]]["type"] == "SOUND"
+    info = json.loads(subprocess.run([str(STYLECUT), "probe", "--json", baked["filepath"]],
+                                     capture_output=True, text=True, check=True).stdout)
+    assert info["video"]["frame_count"] == original["duration"], (out["version"], info["video"])
