@@ -210,3 +210,82 @@ def test_headless_blender_bake(tmp_path: Path):
     info = json.loads(subprocess.run([str(STYLECUT), "probe", "--json", baked["filepath"]],
                                      capture_output=True, text=True, check=True).stdout)
     assert info["video"]["frame_count"] == original["duration"], (out["version"], info["video"])
+
+
+UI_SCRIPT = textwrap.dedent('''
+    import json, os, sys, time
+    import bpy, addon_utils
+    sys.path.insert(0, os.environ["SC_ADDONS"])
+    addon_utils.enable("stylecut_vse", default_set=True)
+    scene = bpy.context.scene
+    scene.render.fps = 24
+    ed = scene.sequence_editor_create()
+    coll = getattr(ed, "strips", None) or ed.sequences
+    strip = coll.new_movie("clip", os.environ["SC_CLIP"], 1, 1)
+    ed.active_strip = strip
+    strip.stylecut_style = os.environ["SC_STYLE"]
+    strip.stylecut_strength = 1.0
+    mode = os.environ["SC_MODE"]
+    state = {"t0": time.time(), "started": False, "statuses": []}
+
+    def tick():
+        wm = bpy.context.window_manager
+        if not state["started"]:
+            win = wm.windows[0]
+            area = win.screen.areas[0]
+            area.type = "SEQUENCE_EDITOR"
+            region = [r for r in area.regions if r.type == "WINDOW"][0]
+            with bpy.context.temp_override(window=win, screen=win.screen, area=area, region=region):
+                state["invoke"] = list(bpy.ops.stylecut.bake("INVOKE_DEFAULT"))
+            state["started"] = True
+            return 0.2
+        state["statuses"].append(wm.stylecut_status)
+        if mode == "cancel" and wm.stylecut_running and len(state["statuses"]) >= 3:
+            bpy.ops.stylecut.cancel()
+        if wm.stylecut_running and time.time() - state["t0"] < 120:
+            return 0.2
+        all_strips = getattr(ed, "strips_all", None) or ed.sequences_all
+        out = {"invoke": state["invoke"], "statuses": state["statuses"], "mute": strip.mute,
+               "strips": sorted(s.type for s in all_strips)}
+        with open(os.environ["SC_RESULT"], "w") as f:
+            json.dump(out, f)
+        bpy.ops.wm.quit_blender()
+        return None
+
+    bpy.app.timers.register(tick, first_interval=1.0)
+''')
+
+
+@pytest.mark.skipif(shutil.which("blender") is None or shutil.which("xvfb-run") is None,
+                    reason="blender or xvfb-run is not installed")
+@pytest.mark.parametrize("mode", ["finish", "cancel"])
+def test_bake_button_in_a_real_blender_window(tmp_path: Path, mode: str):
+    """The modal Bake (timer, status updates, Cancel) in Blender's UI on a virtual screen."""
+    from stylecut.core.testing import make_clip
+    from stylecut.models.generators import GENERATOR_PRESETS, build_generator
+    from stylecut.models.registry import save_style
+
+    clip = make_clip(tmp_path / "clip.mp4", frames=90, width=160, height=120, audio=True)
+    config = GENERATOR_PRESETS["fast"]
+    card = save_style(tmp_path / "styles", "ui-style", build_generator(config), config, {})
+    installed = CliRunner().invoke(cli, ["blender", "install", "--target", str(tmp_path / "addons")])
+    assert installed.exit_code == 0, installed.output
+    script = tmp_path / "ui.py"
+    script.write_text(UI_SCRIPT)
+    env = {**os.environ, "SC_ADDONS": str(tmp_path / "addons"), "SC_CLIP": str(clip), "SC_MODE": mode,
+           "SC_STYLE": str(card.card_path), "STYLECUT_BIN": str(STYLECUT),
+           "SC_RESULT": str(tmp_path / "result.json"), "TMPDIR": str(tmp_path)}
+    proc = subprocess.run(["xvfb-run", "-a", "blender", "--factory-startup", "--python", str(script)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert (tmp_path / "result.json").exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = json.loads((tmp_path / "result.json").read_text())
+    assert out["invoke"] == ["RUNNING_MODAL"]
+    assert any(s.startswith("baking…") for s in out["statuses"]), out["statuses"]
+    baked_dir = tmp_path / "stylecut_baked"
+    if mode == "finish":
+        assert out["statuses"][-1].startswith("baked in")
+        assert out["mute"] and out["strips"] == ["MOVIE", "MOVIE", "SOUND"]
+    else:
+        assert out["statuses"][-1] == "bake cancelled"
+        assert not out["mute"] and out["strips"] == ["MOVIE"]
+        assert not baked_dir.exists() or not any(baked_dir.iterdir())  # no partial file left
