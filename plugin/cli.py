@@ -30,7 +30,7 @@ from stylecut.core import (
 )
 from stylecut.models import find_style, list_styles, load_stylizer
 
-from .progress import ProgressBar
+from .progress import JsonProgress, ProgressBar
 
 __all__ = ["cli", "main"]
 
@@ -180,11 +180,13 @@ _CODEC_HELP = ", ".join(CODEC_PRESETS)
 @click.option("--no-audio", is_flag=True, help="Drop the audio (it is passed through by default).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--progress-json", is_flag=True,
+              help="Report progress as JSON lines on stderr (done, total, fps, eta) for front-ends.")
 def render_cmd(
     source: Path, output: Path, style: str, strength: str | None, keyframes: Path | None,
     codec: str | None, crf: int | None, speed: str | None, in_point: str | None,
     out_point: str | None, size: str | None, temporal: str, batch: int | None, no_audio: bool,
-    overwrite: bool, quiet: bool,
+    overwrite: bool, quiet: bool, progress_json: bool,
 ) -> None:
     """Render SOURCE with a style into OUTPUT (atomically; audio passed through)."""
     encode = EncodeSettings(codec=codec, crf=crf, speed=speed)
@@ -196,7 +198,7 @@ def render_cmd(
                               temporal=temporal)
     encode.preset_for(output)
     stylizer = _load_style(style)
-    bar = ProgressBar(f"{source.name} → {output.name}", quiet=quiet)
+    bar = JsonProgress() if progress_json else ProgressBar(f"{source.name} → {output.name}", quiet=quiet)
     result = render(source, output, stylizer, strength=curve, settings=settings, progress=bar,
                     on_note=_echo_note)
     click.echo(str(result.output))

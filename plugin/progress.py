@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from typing import TextIO
 
 from stylecut.core import Progress
 
-__all__ = ["ProgressBar", "format_duration"]
+__all__ = ["JsonProgress", "ProgressBar", "format_duration"]
 
 
 def format_duration(seconds: float | None) -> str:
@@ -55,3 +56,23 @@ class ProgressBar:
         if self.enabled:
             self.stream.write("\n")
             self.stream.flush()
+
+
+class JsonProgress:
+    """Machine-readable progress for front-ends (the Blender add-on): one JSON object per line,
+    ``{"done": n, "total": t, "fps": f, "eta": s}``, at most 5 lines a second plus the last."""
+
+    def __init__(self, *, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self._last = 0.0
+
+    def __call__(self, p: Progress) -> None:
+        now = time.monotonic()
+        if p.done < p.total and now - self._last < 0.2:
+            return
+        self._last = now
+        eta = p.eta
+        line = {"done": p.done, "total": p.total, "fps": round(p.fps, 2),
+                "eta": None if eta is None else round(eta, 2)}
+        self.stream.write(json.dumps(line) + "\n")
+        self.stream.flush()

@@ -265,7 +265,7 @@ def test_bake_button_in_a_real_blender_window(tmp_path: Path, mode: str):
     from stylecut.models.generators import GENERATOR_PRESETS, build_generator
     from stylecut.models.registry import save_style
 
-    clip = make_clip(tmp_path / "clip.mp4", frames=90, width=160, height=120, audio=True)
+    clip = make_clip(tmp_path / "clip.mp4", frames=240, width=160, height=120, audio=True)
     config = GENERATOR_PRESETS["fast"]
     card = save_style(tmp_path / "styles", "ui-style", build_generator(config), config, {})
     installed = CliRunner().invoke(cli, ["blender", "install", "--target", str(tmp_path / "addons")])
@@ -284,8 +284,16 @@ def test_bake_button_in_a_real_blender_window(tmp_path: Path, mode: str):
     baked_dir = tmp_path / "stylecut_baked"
     if mode == "finish":
         assert out["statuses"][-1].startswith("baked in")
+        assert any("%" in s for s in out["statuses"]), out["statuses"]  # the engine's real progress
         assert out["mute"] and out["strips"] == ["MOVIE", "MOVIE", "SOUND"]
     else:
         assert out["statuses"][-1] == "bake cancelled"
         assert not out["mute"] and out["strips"] == ["MOVIE"]
         assert not baked_dir.exists() or not any(baked_dir.iterdir())  # no partial file left
+
+
+def test_progress_is_read_from_the_engines_json_lines():
+    log = ('loading\n{"done": 10, "total": 40, "fps": 20.0, "eta": 1.5}\n'
+           '{"done": 30, "total": 40, "fps": 21.0, "eta": 0.5}\n')
+    assert bake_plan.last_progress(log) == 0.75
+    assert bake_plan.last_progress("no progress yet\n") is None

@@ -207,3 +207,12 @@ def test_demo_renders_a_clip_and_a_sheet(runner: CliRunner, tmp_path: Path,
     assert "fps" in result.stdout
     info = probe(tmp_path / "demo" / "demo-styled.mp4")
     assert info.video.frame_count == 120 and info.audio
+
+
+def test_render_progress_json_lines(runner: CliRunner, small_clip: Path, tmp_path: Path,
+                                    fake_style: InvertStylizer):
+    result = run(runner, "render", small_clip, "-o", tmp_path / "o.mp4", "--style", "t", "--progress-json")
+    assert result.exit_code == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert lines and lines[-1]["done"] == lines[-1]["total"] == 36
+    assert all(set(line) == {"done", "total", "fps", "eta"} for line in lines)

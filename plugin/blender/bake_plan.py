@@ -126,7 +126,20 @@ def build_command(stylecut_bin: str, plan: BakePlan, style: str, keyframes_file:
         raise ValueError(f"temporal must be one of {TEMPORAL_MODES}. Received: temporal={temporal!r}")
     return [stylecut_bin, "render", plan.strip.filepath, "-o", str(plan.output), "--style", style,
             "--keyframes", str(keyframes_file), "--in", str(plan.media_in), "--out", str(plan.media_out),
-            "--temporal", temporal, "--overwrite", "-q"]
+            "--temporal", temporal, "--overwrite", "-q", "--progress-json"]
+
+
+def last_progress(log_text: str) -> float | None:
+    """Fraction done from the last ``--progress-json`` line in the engine's stderr, if any."""
+    for line in reversed(log_text.splitlines()):
+        line = line.strip()
+        if line.startswith("{") and '"done"' in line:
+            try:
+                data = json.loads(line)
+                return max(0.0, min(1.0, data["done"] / data["total"])) if data["total"] else None
+            except (ValueError, KeyError, TypeError):
+                return None
+    return None
 
 
 def resolve_stylecut_bin(preference: str = "", env: dict[str, str] | None = None,

@@ -167,12 +167,20 @@ class BakeJob:
     def cleanup(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def error_text(self):
+    def _log(self):
         try:
             with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                lines = [line.strip() for line in f if line.strip()]
+                return f.read()
         except OSError:
-            lines = []
+            return ""
+
+    def progress(self):
+        """Fraction rendered, from the engine's ``--progress-json`` lines (None before the first)."""
+        return bake_plan.last_progress(self._log())
+
+    def error_text(self):
+        lines = [line.strip() for line in self._log().splitlines()
+                 if line.strip() and not line.strip().startswith("{")]
         return lines[-1] if lines else f"stylecut exited with status {self.proc.returncode}"
 
     def finish(self):
@@ -295,10 +303,14 @@ class STYLECUT_OT_bake(bpy.types.Operator):
         if event.type != "TIMER":
             return {"PASS_THROUGH"}
         if job.poll() is None:
-            # The engine prints no progress when not on a terminal: show an indeterminate estimate.
             seconds = job.elapsed
-            wm.stylecut_progress = 1.0 - 1.0 / (1.0 + seconds / 20.0)
-            wm.stylecut_status = f"baking… {seconds:.0f} s"
+            done = job.progress()
+            if done is None:  # before the engine's first progress line (loading the style)
+                wm.stylecut_progress = 0.0
+                wm.stylecut_status = f"baking… {seconds:.0f} s"
+            else:
+                wm.stylecut_progress = done
+                wm.stylecut_status = f"baking… {done:.0%} ({seconds:.0f} s)"
             wm.progress_update(int(wm.stylecut_progress * 100))
             for area in context.screen.areas if context.screen else ():
                 if area.type == "SEQUENCE_EDITOR":
