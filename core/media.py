@@ -37,6 +37,7 @@ __all__ = [
     "VideoInfo",
     "VideoReader",
     "build_index",
+    "decode_frames",
     "open_input",
     "probe",
 ]
@@ -419,21 +420,11 @@ class VideoReader:
 
     # --- decoding -------------------------------------------------------------------------
     def _decode_from(self, pts: int) -> Iterator[av.VideoFrame]:
-        def gen() -> Iterator[av.VideoFrame]:
-            try:
-                for packet in self._container.demux(self._stream):
-                    yield from packet.decode()
-            except av.error.FFmpegError as exc:
-                raise CorruptMediaError(
-                    f"Decoding {self.path} failed: {exc.strerror or exc}. "
-                    f"Received: path={str(self.path)!r}"
-                ) from exc
-
         if pts <= self.index.start_pts:
             self._container.seek(self.index.start_pts, stream=self._stream, backward=True)
         else:
             self._container.seek(pts, stream=self._stream, backward=True)
-        return gen()
+        return decode_frames(self._container, self._stream, self.path)
 
     def _frame_pts(self, frame: av.VideoFrame) -> int | None:
         return frame.pts if frame.pts is not None else frame.dts
@@ -526,6 +517,20 @@ class VideoReader:
 
     def __iter__(self) -> Iterator[DecodedFrame]:
         return self.frames()
+
+
+def decode_frames(
+    container: av.container.InputContainer, stream: av.VideoStream, path: Path
+) -> Iterator[av.VideoFrame]:
+    """Decode ``stream`` from the container's current position; FFmpeg errors become
+    ``CorruptMediaError`` naming ``path``."""
+    try:
+        for packet in container.demux(stream):
+            yield from packet.decode()
+    except av.error.FFmpegError as exc:
+        raise CorruptMediaError(
+            f"Decoding {path} failed: {exc.strerror or exc}. Received: path={str(path)!r}"
+        ) from exc
 
 
 def _prepend(first: av.VideoFrame, rest: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:

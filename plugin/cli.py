@@ -83,12 +83,11 @@ def main() -> None:
 
 
 def _frame_range(
-    source: Path, in_text: str | None, out_text: str | None
+    source: Path, fps: Fraction, in_text: str | None, out_text: str | None
 ) -> tuple[int | None, int | None]:
     if in_text is None and out_text is None:
         return None, None
     index = build_index(source)
-    fps = probe(source).video.fps
     n = len(index)
 
     def one(text: str, what: str, is_out: bool) -> int:
@@ -130,14 +129,13 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
     return int(parts[0]), int(parts[1])
 
 
-def _strength_curve(source: Path, strength: str | None, keyframes: Path | None) -> Curve:
+def _strength_curve(fps: Fraction, strength: str | None, keyframes: Path | None) -> Curve:
     if strength is not None and keyframes is not None:
         raise click.UsageError("Give either --strength or --keyframes, not both.")
     if keyframes is not None:
         return Curve.load(keyframes)
     if strength is None:
         return Curve.constant(1.0)
-    fps = probe(source).video.fps if any(c in strength for c in ":,") else Fraction(25)
     return parse_strength(strength, fps)
 
 
@@ -190,9 +188,9 @@ def render_cmd(
 ) -> None:
     """Render SOURCE with a style into OUTPUT (atomically; audio passed through)."""
     encode = EncodeSettings(codec=codec, crf=crf, speed=speed)
-    probe(source)  # bad input first: missing file, not media, no video
-    curve = _strength_curve(source, strength, keyframes)
-    start, stop = _frame_range(source, in_point, out_point)
+    fps = probe(source).video.fps  # bad input first: missing file, not media, no video
+    curve = _strength_curve(fps, strength, keyframes)
+    start, stop = _frame_range(source, fps, in_point, out_point)
     settings = RenderSettings(encode=encode, start=start, stop=stop, batch_size=batch,
                               overwrite=overwrite, audio=not no_audio, size=_parse_size(size),
                               temporal=temporal)

@@ -43,9 +43,9 @@ import av
 import cv2
 import numpy as np
 from stylecut.core.colour import ColourTags, FrameConverter
-from stylecut.core.errors import CorruptMediaError, ModelError, SeekError
+from stylecut.core.errors import ModelError, SeekError
 from stylecut.core.keyframes import Curve
-from stylecut.core.media import FrameIndex, VideoReader, build_index, open_input
+from stylecut.core.media import FrameIndex, VideoReader, build_index, decode_frames, open_input
 from stylecut.core.stylizer import Stylizer
 from stylecut.core.temporal import Stabilizer
 
@@ -180,15 +180,6 @@ class _OriginalDecoder:
         self._it = None
         self._container.close()
 
-    def _frames(self) -> Any:
-        try:
-            for packet in self._container.demux(self._stream):
-                yield from packet.decode()
-        except av.error.FFmpegError as exc:
-            raise CorruptMediaError(
-                f"Decoding {self.path} failed: {exc.strerror or exc}. Received: path={str(self.path)!r}"
-            ) from exc
-
     def keyframe_before(self, n: int) -> int:
         """The last keyframe at or before frame ``n``."""
         return self._keyframes[max(0, bisect.bisect_right(self._keyframes, n) - 1)]
@@ -201,7 +192,7 @@ class _OriginalDecoder:
         k = self.keyframe_before(n)
         pts = self.index.start_pts if from_start or k == 0 else self.index.pts[k]
         self._container.seek(pts, stream=self._stream, backward=True)
-        self._it = self._frames()
+        self._it = decode_frames(self._container, self._stream, self.path)
         self._pos = -1
 
     def to_rgb(self, frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
