@@ -1,6 +1,7 @@
 """The Blender VSE add-on: bpy-free planning, `stylecut blender install`, and a headless Blender bake.
 
-The headless test runs only where `blender` is on PATH (CI installs Debian's blender).
+The headless test runs with Debian's `blender` binary (3.4) where it is on PATH and with Blender
+≥ 4.4 as a Python module (`.venv-bpy`, made by .ci/run) where that exists; each skips otherwise.
 """
 
 from __future__ import annotations
@@ -171,18 +172,43 @@ BLENDER_SCRIPT = textwrap.dedent('''
     trim.frame_final_start, trim.frame_final_end = 4, 20
     out["trim_range"] = list(operators.bake_plan.media_range(operators.strip_info(trim)))
     coll.remove(trim)
+    other = coll.new_movie("c30", os.environ["SC_CLIP30"], 7, 1)  # 30 fps media in a 24 fps scene
+    plan = operators.bake_plan.make_plan(operators.strip_info(other), operators.media_fps(scene, other),
+                                         None, 1.0, os.environ["TMPDIR"])
+    out["fps30"] = [other.frame_final_duration, plan.keyframes["keys"][-1]["time"]]
+    coll.remove(other)
+    out["strip_type"] = stylecut_vse.props.strip_type().__name__  # where the add-on put its props
     with open(os.environ["SC_RESULT"], "w") as f:
         json.dump(out, f)
 ''')
 
 
-@pytest.mark.skipif(shutil.which("blender") is None, reason="blender is not installed")
-def test_headless_blender_bake(tmp_path: Path):
+BPY_PYTHON = Path(
+    os.environ.get("STYLECUT_BPY_PYTHON", Path(__file__).parents[1] / ".venv-bpy" / "bin" / "python")
+)
+
+
+def _blender_runners() -> list:
+    """Debian's blender binary (3.4: `Sequence` names) and Blender ≥ 4.4 as a Python module
+    (`pip install bpy` in .venv-bpy, made by .ci/run: `Strip` names); each skips when absent."""
+    return [
+        pytest.param(["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python"],
+                     marks=pytest.mark.skipif(shutil.which("blender") is None,
+                                              reason="blender is not installed"), id="blender-binary"),
+        pytest.param([str(BPY_PYTHON)], id="bpy-module",
+                     marks=pytest.mark.skipif(not BPY_PYTHON.exists(),
+                                              reason=f"no bpy module python at {BPY_PYTHON}")),
+    ]
+
+
+@pytest.mark.parametrize("runner", _blender_runners())
+def test_headless_blender_bake(tmp_path: Path, runner: list[str]):
     from stylecut.core.testing import make_clip
     from stylecut.models.generators import GENERATOR_PRESETS, build_generator
     from stylecut.models.registry import save_style
 
     clip = make_clip(tmp_path / "clip.mp4", frames=24, width=64, height=48, audio=True)
+    clip30 = make_clip(tmp_path / "clip30.mp4", frames=30, width=64, height=48, fps=30)
     config = GENERATOR_PRESETS["tiny"]
     card = save_style(tmp_path / "styles", "tiny-blender", build_generator(config), config, {})
     result = CliRunner().invoke(cli, ["blender", "install", "--target", str(tmp_path / "addons")])
@@ -190,13 +216,18 @@ def test_headless_blender_bake(tmp_path: Path):
     script = tmp_path / "bake.py"
     script.write_text(BLENDER_SCRIPT)
     env = {**os.environ, "SC_ADDONS": str(tmp_path / "addons"), "SC_CLIP": str(clip),
+           "SC_CLIP30": str(clip30),
            "SC_STYLE": str(card.card_path),
            "SC_BIN": str(STYLECUT), "SC_RESULT": str(tmp_path / "result.json"), "TMPDIR": str(tmp_path)}
-    proc = subprocess.run(["blender", "-b", "--factory-startup", "--python-exit-code", "1",
-                           "--python", str(script)], env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([*runner, str(script)], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = json.loads((tmp_path / "result.json").read_text())
+    if runner[0] == str(BPY_PYTHON):  # the new names (Strip, strips) are the ones exercised
+        assert tuple(int(v) for v in out["version"].split()[0].split(".")[:2]) >= (4, 4), out["version"]
+        assert out["strip_type"] == "Strip"
     assert out["trim_range"] == [3, 19]
+    # one media frame per timeline frame; strength keys in the clip's own seconds (29/30, not 29/24)
+    assert out["fps30"][0] == 30 and out["fps30"][1] == pytest.approx(29 / 30)
     strips = {s["name"]: s for s in out["strips"]}
     original = strips["clip"]
     assert original["mute"] and original["type"] == "MOVIE"

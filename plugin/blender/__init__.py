@@ -27,6 +27,21 @@ def _modules():
 def register():
     for module in _modules():
         module.register()
+    import bpy
+
+    if getattr(bpy.app, "module", False):
+        # Blender as a Python module (``pip install bpy``): Python-defined properties still on
+        # RNA types at interpreter exit make the process hang, so take them off first.
+        import atexit
+
+        atexit.register(_unregister_at_exit)
+
+
+def _unregister_at_exit():
+    try:
+        unregister()
+    except (RuntimeError, ValueError):  # already unregistered by the script
+        pass
 
 
 def unregister():

@@ -76,7 +76,10 @@ def media_range(strip: StripInfo) -> tuple[int, int]:
 def sample_strength(
     strip: StripInfo, fps: float, fcurve: Evaluable | None, constant: float = 1.0
 ) -> list[tuple[float, float]]:
-    """(clip-local seconds, strength) for every visible frame; ``fcurve`` None: the constant."""
+    """(clip-local seconds, strength) for every visible frame; ``fcurve`` None: the constant.
+
+    ``fps`` is the movie's own rate (not the scene's): timeline frames map one-to-one to media
+    frames, and media frame ``i`` is at ``i / fps`` clip-local seconds."""
     if fps <= 0:
         raise ValueError(f"fps must be positive. Received: fps={fps!r}")
     first, _ = media_range(strip)

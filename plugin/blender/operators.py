@@ -88,8 +88,11 @@ def strip_info(strip):
     )
 
 
-def _scene_fps(scene):
-    return scene.render.fps / scene.render.fps_base
+def media_fps(scene, strip):
+    """The movie's own frame rate: Blender shows one media frame per timeline frame whatever the
+    scene's rate, and the engine reads strength keys in the clip's own seconds."""
+    fps = float(getattr(strip, "fps", 0.0) or 0.0)
+    return fps if fps > 0 else scene.render.fps / scene.render.fps_base
 
 
 def _out_dir():
@@ -120,7 +123,7 @@ class BakeJob:
         self.strip_name = strip.name
         fcurve = strength_fcurve(scene, strip)
         try:
-            self.plan = bake_plan.make_plan(strip_info(strip), _scene_fps(scene), fcurve,
+            self.plan = bake_plan.make_plan(strip_info(strip), media_fps(scene, strip), fcurve,
                                             float(strip.stylecut_strength), _out_dir())
             self.plan.output.parent.mkdir(parents=True, exist_ok=True)
             self.tmp = tempfile.mkdtemp(prefix="stylecut-bake-")
