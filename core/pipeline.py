@@ -21,7 +21,7 @@ from .keyframes import Curve
 from .media import DecodedFrame, VideoReader
 from .output import AtomicOutput, check_output_path
 from .stylizer import Stylizer
-from .temporal import Stabilizer
+from .temporal import Motion, Stabilizer
 from .writer import AudioPassthrough, VideoWriter
 
 __all__ = ["Progress", "RenderResult", "RenderSettings", "render"]
@@ -143,13 +143,22 @@ def _get(q: queue.Queue[Any], stop: _Stop) -> Any:
     return _END
 
 
-def _stylize_batch(
-    batch: list[DecodedFrame], stylizer: Stylizer, curve: Curve, stabilizer: Stabilizer | None = None
-) -> tuple[list[tuple[DecodedFrame, np.ndarray]], int]:
+def _strengths(batch: list[DecodedFrame], curve: Curve) -> np.ndarray:
     if curve.is_constant:
-        strengths = np.full(len(batch), curve.keys[0].value, np.float32)
-    else:
-        strengths = np.asarray(curve.evaluate(np.array([float(f.time) for f in batch])), np.float32)
+        return np.full(len(batch), curve.keys[0].value, np.float32)
+    return np.asarray(curve.evaluate(np.array([float(f.time) for f in batch])), np.float32)
+
+
+def _stylize_batch(
+    batch: list[DecodedFrame],
+    stylizer: Stylizer,
+    curve: Curve,
+    stabilizer: Stabilizer | None = None,
+    motions: list[Motion] | None = None,
+) -> tuple[list[tuple[DecodedFrame, np.ndarray]], int]:
+    """Stylize a batch; with a stabiliser, ``motions`` are its :meth:`~Stabilizer.analyse`
+    results for these frames (computed ahead) or None to analyse them here."""
+    strengths = _strengths(batch, curve)
     images = [f.image for f in batch]
     active = np.flatnonzero(strengths > 0.0)
     if active.size:
@@ -164,9 +173,10 @@ def _stylize_batch(
         for j, i in enumerate(active):
             images[i] = out[j]
     if stabilizer is not None:
+        if motions is None:
+            motions = [stabilizer.analyse(f.image, active=bool(s > 0)) for f, s in zip(batch, strengths)]
         images = [
-            stabilizer.process(f.image, img, float(s))
-            for f, img, s in zip(batch, images, strengths, strict=True)
+            stabilizer.apply(m, img, float(s)) for m, img, s in zip(motions, images, strengths, strict=True)
         ]
     return list(zip(batch, images, strict=True)), int(active.size)
 
@@ -267,7 +277,14 @@ def _run(
     def decode() -> None:
         try:
             for frame in reader.frames(first, stop, size=settings.size):
-                if not _put(q_in, frame, stop_flag):
+                # The stabiliser's motion analysis needs input frames only: it runs here, ahead
+                # of (and alongside) the model on the other thread.
+                motion = (
+                    stabilizer.analyse(frame.image, active=bool(_strengths([frame], curve)[0] > 0))
+                    if stabilizer is not None
+                    else None
+                )
+                if not _put(q_in, (frame, motion), stop_flag):
                     return
             _put(q_in, _END, stop_flag)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
@@ -278,14 +295,18 @@ def _run(
             done = False
             while not done:
                 batch: list[DecodedFrame] = []
+                motions: list[Motion] = []
                 while len(batch) < batch_size:
                     item = _get(q_in, stop_flag)
                     if item is _END:
                         done = True
                         break
-                    batch.append(item)
+                    batch.append(item[0])
+                    motions.append(item[1])
                 if batch:
-                    pairs, n = _stylize_batch(batch, stylizer, curve, stabilizer)
+                    pairs, n = _stylize_batch(
+                        batch, stylizer, curve, stabilizer, motions if stabilizer is not None else None
+                    )
                     counters["stylized"] += n
                     for pair in pairs:
                         if pair[0].index < start:

@@ -30,6 +30,8 @@ from .errors import MediaError
 __all__ = [
     "FlowEstimator",
     "FlowSettings",
+    "Motion",
+    "STABILISER_FLOW",
     "Stabilizer",
     "backward_warp",
     "cut_distance",
@@ -61,7 +63,7 @@ _CUT_THRESHOLD = 0.22
 _REMAP_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.int16),
                  np.dtype(np.float32), np.dtype(np.float64))
 _FEATHER = 5  # box blur (pixels of the flow grid) that softens the confidence mask's edges
-_ERROR_BLUR = 5  # box blur (frame pixels) of the stylized-vs-warped error: noise alone does not fade α
+_ERROR_BLUR = 5  # box blur (frame pixels) of the input-vs-warped error: noise alone does not fade α
 
 
 # --------------------------------------------------------------------------- validation
@@ -365,6 +367,12 @@ def _is_number(value: object) -> TypeGuard[float]:
     )
 
 
+def _check_strength(strength: object) -> float:
+    if not _is_number(strength) or not 0.0 <= strength <= 1.0:
+        raise ValueError(f"strength must be a number in [0, 1]. Received: strength={strength!r}")
+    return float(strength)
+
+
 def _check_threshold(threshold: object, name: str = "threshold") -> float:
     if not _is_number(threshold) or not 0 < threshold < math.inf:
         raise ValueError(f"{name} must be a positive number. Received: {name}={threshold!r}")
@@ -373,12 +381,31 @@ def _check_threshold(threshold: object, name: str = "threshold") -> float:
 
 # --------------------------------------------------------------------------- stabiliser
 
+#: The stabiliser's flow: DIS MEDIUM at half size. Its errors, times the brush texture's
+#: gradients, are what is left of the flicker, so it pays for a better preset than ULTRAFAST
+#: (measured in benchmarks/bench_temporal.py).
+STABILISER_FLOW = FlowSettings(scale=0.5, preset=cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+
 
 @dataclass
-class _History:
+class _InputHistory:
     grey: np.ndarray  # the previous input, reduced grey (FlowEstimator.prepare)
     thumb: np.ndarray  # the previous input's scene-cut thumbnail
-    output: np.ndarray  # the previous output (uint8 RGB)
+    frame: np.ndarray  # the previous input (uint8 RGB, full size)
+
+
+@dataclass(frozen=True)
+class Motion:
+    """How an input frame follows the previous one: :meth:`Stabilizer.analyse`'s result.
+
+    ``fresh``: no usable previous frame (first frame, scene cut, size change, skipped);
+    otherwise ``maps`` (fixed-point ``cv2.remap`` maps that pull the previous frame onto this
+    one) and ``confidence`` (float32 ``(H, W)`` in [0, 1]: how far the previous output may be
+    trusted at each pixel)."""
+
+    fresh: bool
+    maps: tuple[np.ndarray, np.ndarray] | None = None
+    confidence: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -394,25 +421,36 @@ class Stabilizer:
     Each output is ``α·warp(previous output) + (1 − α)·stylized`` where ``α = blend × strength ×
     confidence``. The confidence is 0 on occluded pixels (:func:`occlusion_mask` on the flows
     between the previous and current *input* frames), ramps up over a few pixels next to them
-    (no hard seams), and fades linearly to 0 where the warped previous output differs from the
-    current stylised frame by ``max_error`` or more (mean over channels and a 5×5 neighbourhood,
-    [0, 1] units), so fast changes leave no ghost trails even where the flow misses them.
+    (no hard seams), and fades linearly to 0 where the previous *input*, warped by the same
+    flow, differs from the current input by ``max_error`` or more (mean over channels and a 5×5
+    neighbourhood, [0, 1] units): where the flow explains the input, the stylisation's own
+    flicker is blended away however large it is; where it does not (fast or non-rigid motion
+    the flow missed), nothing is blended, so there are no ghost trails. The previous output is
+    warped with bicubic interpolation, so the blended history does not blur the brush texture.
     The first frame, the first after :meth:`reset` or after a scene cut between input frames,
     and any frame with strength 0 come out exactly as ``stylized``.
 
+    The work is split in two so a renderer can run the motion analysis ahead, on the decoder's
+    thread: :meth:`analyse` (flows, occlusion, confidence: input frames only) and :meth:`apply`
+    (warp and blend: needs the previous output). :meth:`process` does both. Call :meth:`analyse`
+    for every input frame in order and :meth:`apply` for each of its results in the same order.
+
     Blending is recursive, so the output depends on the history: a render that starts at an
     in-point matches a full render within ~1 % once :attr:`warm_up_length` frames before the
-    in-point have been fed through :meth:`process` (outputs discarded). Not thread-safe.
+    in-point have been fed through (outputs discarded). Not thread-safe as a whole, but
+    :meth:`analyse` and :meth:`apply` touch separate state and may run on two threads.
 
-    Cost at 640×360 with the default settings: about 5–6 ms per frame on one core (two DIS
-    flows at 320×180, occlusion on that grid, one warp and blend at full size).
+    Cost at 640×360 with the default settings: about 10 ms per frame in :meth:`analyse` (DIS
+    MEDIUM at 320×180, both directions: a cheaper reverse flow makes the consistency check reject
+    good pixels) and 2–3 ms in
+    :meth:`apply`.
     """
 
     def __init__(
         self,
         *,
-        blend: float = 0.7,
-        flow: FlowSettings = FlowSettings(),  # noqa: B008 (frozen, so sharing it is safe)
+        blend: float = 0.8,
+        flow: FlowSettings = STABILISER_FLOW,
         max_error: float = 0.1,
         cut_threshold: float = _CUT_THRESHOLD,
     ) -> None:
@@ -428,7 +466,8 @@ class Stabilizer:
         threshold = _check_threshold(cut_threshold, "cut_threshold")
         self._params = _Blend(float(blend), float(max_error), threshold)
         self._flow = FlowEstimator(flow)
-        self._history: _History | None = None
+        self._input: _InputHistory | None = None
+        self._output: np.ndarray | None = None
         self._channel_mean = np.full((1, 3), 1.0 / 3.0, np.float32)
 
     @property
@@ -450,40 +489,61 @@ class Stabilizer:
 
     def reset(self) -> None:
         """Forget the history: the next frame comes out as its stylised frame."""
-        self._history = None
+        self._input = None
+        self._output = None
 
     def process(self, inp: np.ndarray, stylized: np.ndarray, strength: float) -> np.ndarray:
         """The stabilised output for input frame ``inp`` and its stylised frame (uint8 RGB)."""
         inp = _check_frame(inp, "inp")
         stylized = _check_frame(stylized, "stylized")
         _check_same_shape(inp, stylized, "inp and stylized")
-        if not _is_number(strength) or not 0.0 <= strength <= 1.0:
-            raise ValueError(f"strength must be a number in [0, 1]. Received: strength={strength!r}")
-        strength = float(strength)
+        strength = _check_strength(strength)
+        return self.apply(self.analyse(inp, active=strength > 0.0), stylized, strength)
 
+    def analyse(self, inp: np.ndarray, *, active: bool = True) -> Motion:
+        """Motion from the previous input frame to ``inp`` (uint8 RGB); ``active=False`` only
+        records the frame (its output will not be blended: strength 0)."""
+        inp = _check_frame(inp, "inp")
         full_grey = _grey(inp)
         grey = self._flow.prepare(full_grey)
         thumb = _thumbnail(full_grey)
-        previous = self._history
-        fresh = (
-            previous is None
-            or previous.output.shape != stylized.shape
-            or strength <= 0.0
+        previous = self._input
+        self._input = _InputHistory(grey, thumb, inp.copy())
+        if (
+            not active
+            or previous is None
+            or previous.frame.shape != inp.shape
             or _thumb_distance(previous.thumb, thumb) > self._params.cut_threshold
-        )
-        if fresh:
-            self._history = _History(grey, thumb, stylized.copy())
+        ):
+            return Motion(True)
+        return self._motion(previous, grey, inp)
+
+    def apply(self, motion: Motion, stylized: np.ndarray, strength: float) -> np.ndarray:
+        """Blend ``stylized`` (uint8 RGB) with the previous output along ``motion``."""
+        stylized = _check_frame(stylized, "stylized")
+        strength = _check_strength(strength)
+        previous = self._output
+        if (
+            motion.fresh
+            or strength <= 0.0
+            or previous is None
+            or previous.shape != stylized.shape
+            or motion.confidence is None
+            or motion.confidence.shape != stylized.shape[:2]
+        ):
+            self._output = stylized.copy()
             return stylized
-        assert previous is not None
-        output = self._stabilise(previous, grey, stylized, strength)
-        self._history = _History(grey, thumb, output)
+        assert motion.maps is not None
+        warped = cv2.remap(previous, *motion.maps, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+        alpha = motion.confidence * np.float32(self._params.blend * strength)
+        # (α·warped + (1 − α)·stylized) / (1 + ε), rounded: exactly `stylized` where α = 0.
+        output = cv2.blendLinear(warped, stylized, alpha, np.float32(1.0) - alpha)
+        self._output = output
         return output.copy()  # the caller may modify what it gets
 
-    def _stabilise(
-        self, previous: _History, grey: np.ndarray, stylized: np.ndarray, strength: float
-    ) -> np.ndarray:
-        """Flows, occlusion and confidence on the reduced grid; warp and blend at full size."""
-        h, w = stylized.shape[:2]
+    def _motion(self, previous: _InputHistory, grey: np.ndarray, inp: np.ndarray) -> Motion:
+        """Flows, occlusion and confidence on the reduced grid; the input check at full size."""
+        h, w = inp.shape[:2]
         sh, sw = grey.shape
         to_prev = self._flow.flow_prepared(grey, previous.grey)  # t → t-1, reduced grid
         to_next = self._flow.flow_prepared(previous.grey, grey)  # t-1 → t, reduced grid
@@ -497,17 +557,15 @@ class Stabilizer:
             fx = cv2.resize(fx * np.float32(w / sw), size, interpolation=cv2.INTER_LINEAR)
             fy = cv2.resize(fy * np.float32(h / sh), size, interpolation=cv2.INTER_LINEAR)
             confidence = cv2.resize(confidence, size, interpolation=cv2.INTER_LINEAR)
-        fixed = cv2.convertMaps(*_maps(fx, fy), cv2.CV_16SC2)
-        warped = cv2.remap(previous.output, *fixed, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-
-        # Mean absolute difference over channels (0–255), faded linearly to 0 at max_error.
-        error = cv2.transform(cv2.absdiff(warped, stylized), self._channel_mean)
+        maps = cv2.convertMaps(*_maps(fx, fy), cv2.CV_16SC2)
+        warped_in = cv2.remap(previous.frame, *maps, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        # How well the flow explains the input (mean absolute difference over channels, 0–255),
+        # faded linearly to 0 at max_error.
+        error = cv2.transform(cv2.absdiff(warped_in, inp), self._channel_mean)
         error = cv2.blur(error, (_ERROR_BLUR, _ERROR_BLUR))
-        alpha = error.astype(np.float32)
-        alpha *= np.float32(-1.0 / (255.0 * self._params.max_error))
-        alpha += np.float32(1.0)
-        np.maximum(alpha, np.float32(0.0), out=alpha)
-        alpha *= confidence
-        alpha *= np.float32(self._params.blend * strength)
-        # (α·warped + (1 − α)·stylized) / (1 + ε), rounded: exactly `stylized` where α = 0.
-        return cv2.blendLinear(warped, stylized, alpha, np.float32(1.0) - alpha)
+        fade = error.astype(np.float32)
+        fade *= np.float32(-1.0 / (255.0 * self._params.max_error))
+        fade += np.float32(1.0)
+        np.maximum(fade, np.float32(0.0), out=fade)
+        confidence *= fade
+        return Motion(False, maps, confidence)

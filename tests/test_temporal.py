@@ -240,6 +240,28 @@ def test_stabilizer_reduces_flicker_on_a_static_scene():
     assert frame_to_frame(outputs[3:]) < 0.5 * frame_to_frame(stylized[3:])
 
 
+def test_stabilizer_blends_strong_flicker_where_the_input_is_explained():
+    # the confidence comes from the *input*: however much the stylisation flickers (σ = 60/255
+    # here, far above max_error), a static scene's output is held steady
+    rng = np.random.default_rng(7)
+    scene = texture(8)
+    stabilizer = Stabilizer()
+    stylized = [add_noise(scene, rng, 60.0) for _ in range(12)]
+    outputs = [stabilizer.process(scene, s, 1.0) for s in stylized]
+    assert frame_to_frame(outputs[4:]) < 0.3 * frame_to_frame(stylized[4:])
+
+
+def test_stabilizer_analyse_then_apply_equals_process():
+    rng = np.random.default_rng(8)
+    frames = pan(15, 8, 3)
+    stylized = [add_noise(f, rng) for f in frames]
+    whole, split = Stabilizer(), Stabilizer()
+    motions = [split.analyse(f) for f in frames]  # all ahead, as the renderer's decoder does
+    assert motions[0].fresh and not motions[1].fresh and motions[1].confidence.shape == frames[0].shape[:2]
+    for f, s, m in zip(frames, stylized, motions, strict=True):
+        assert np.array_equal(whole.process(f, s, 1.0), split.apply(m, s, 1.0))
+
+
 def test_stabilizer_reduces_flicker_along_motion():
     rng = np.random.default_rng(3)
     frames = pan(9, 8, 3)
@@ -293,7 +315,7 @@ def test_stabilizer_in_point_matches_a_full_render_after_warm_up():
     frames = pan(14, 22, 2, 90, 160)
     stylized = [add_noise(f, rng, 10.0) for f in frames]
     full = Stabilizer()
-    assert full.warm_up_length == math.ceil(math.log(0.01) / math.log(0.7)) == 13
+    assert full.warm_up_length == math.ceil(math.log(0.01) / math.log(full.blend)) == 21
     reference = [full.process(f, s, 1.0) for f, s in zip(frames, stylized, strict=True)]
     start = len(frames) - 1 - full.warm_up_length  # warm up with K frames, then render the last
     partial = Stabilizer()
