@@ -2,7 +2,10 @@
 
 Three heads look at a crop: RGB at full resolution (brush texture, ~70 px receptive field),
 RGB at ½ resolution (~140 px: whole strokes and swirls) and a high-pass greyscale view at full
-resolution (the texture band alone, so colour cannot carry the decision).
+resolution (the texture band alone, so colour cannot carry the decision). An optional fourth head
+(``orientation``) sees the local stroke direction field at ½ resolution: the smoothed structure
+tensor of the luma as (cos 2θ, sin 2θ)·coherence and log energy, so it can tell painted strokes
+that follow forms from isotropic grain and from a photo's clean straight edges.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 import keras
 from keras import ops
 
-__all__ = ["DiscriminatorConfig", "MultiScaleDiscriminator", "high_pass_grey"]
+__all__ = ["DiscriminatorConfig", "MultiScaleDiscriminator", "high_pass_grey", "orientation_field"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,6 +27,14 @@ class DiscriminatorConfig:
     layers: int = 3
     scales: tuple[int, ...] = (1, 2)
     high_pass: bool = True
+    orientation: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DiscriminatorConfig:
+        data = dict(data)
+        if "scales" in data:
+            data["scales"] = tuple(data["scales"])
+        return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -35,6 +46,32 @@ def high_pass_grey(x: Any) -> Any:
     padded = ops.pad(grey, ((0, 0), (2, 2), (2, 2), (0, 0)), mode="reflect")
     blur = ops.average_pool(padded, pool_size=5, strides=1, padding="valid")
     return 4.0 * (grey - blur)
+
+
+def orientation_field(x: Any, *, sigma_pool: int = 5) -> Any:
+    """(B, H/2, W/2, 3): structure-tensor orientation of the luma of ``x`` in [-1, 1].
+
+    Channels: ((Jxx − Jyy), 2·Jxy) ÷ (Jxx + Jyy) — the doubled-angle direction scaled by
+    coherence — and log of the gradient energy; J is smoothed over ``sigma_pool``² pixels."""
+    grey = 0.299 * x[..., 0:1] + 0.587 * x[..., 1:2] + 0.114 * x[..., 2:3]
+    g = ops.pad(grey, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
+    sobel_x = ops.convert_to_tensor(
+        [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=grey.dtype
+    ) / 8.0
+    kx = ops.reshape(sobel_x, (3, 3, 1, 1))
+    ky = ops.reshape(ops.transpose(sobel_x), (3, 3, 1, 1))
+    gx = ops.conv(g, kx, padding="valid")
+    gy = ops.conv(g, ky, padding="valid")
+    j = ops.concatenate([gx * gx, gy * gy, gx * gy], axis=-1)
+    half = sigma_pool // 2
+    j = ops.pad(j, ((0, 0), (half, half), (half, half), (0, 0)), mode="reflect")
+    j = ops.average_pool(j, pool_size=sigma_pool, strides=1, padding="valid")
+    j = ops.average_pool(j, pool_size=2, strides=2, padding="valid")
+    jxx, jyy, jxy = j[..., 0:1], j[..., 1:2], j[..., 2:3]
+    trace = jxx + jyy + 1e-5
+    return ops.concatenate(
+        [(jxx - jyy) / trace, 2.0 * jxy / trace, 0.25 * ops.log(trace) + 1.5], axis=-1
+    )
 
 
 def _patch_head(channels: int, layers: int, in_channels: int, name: str) -> keras.Sequential:
@@ -60,6 +97,7 @@ class MultiScaleDiscriminator(keras.Model):
         c = self.config
         self.heads = [_patch_head(c.channels, c.layers, 3, f"rgb_x{s}") for s in c.scales]
         self.texture = _patch_head(c.channels, c.layers, 1, "texture") if c.high_pass else None
+        self.strokes = _patch_head(c.channels, c.layers, 3, "strokes") if c.orientation else None
 
     def call(self, x: Any, training: bool | None = None) -> list[Any]:
         outs = []
@@ -68,6 +106,8 @@ class MultiScaleDiscriminator(keras.Model):
             outs.append(head(view, training=training))
         if self.texture is not None:
             outs.append(self.texture(high_pass_grey(x), training=training))
+        if self.strokes is not None:
+            outs.append(self.strokes(orientation_field(x), training=training))
         return outs
 
     def get_config(self) -> dict[str, Any]:

@@ -78,6 +78,12 @@ from .progress import format_duration
 )
 @click.option("--w-temporal", type=float, default=2.0, show_default=True)
 @click.option(
+    "--d-orientation/--no-d-orientation",
+    default=False,
+    show_default=True,
+    help="Add a discriminator head that sees the stroke direction field (structure tensor).",
+)
+@click.option(
     "--held-out",
     type=int,
     default=50,
@@ -121,6 +127,7 @@ def train_cmd(
     w_colour: float,
     w_gram: float,
     w_temporal: float,
+    d_orientation: bool,
     held_out: int,
     seed: int,
     init: str | None,
@@ -132,6 +139,7 @@ def train_cmd(
     quiet: bool,
 ) -> None:
     """Train a style from painting(s) or a video, with content photos/videos."""
+    from stylecut.models.discriminators import DiscriminatorConfig
     from stylecut.models.generators import GENERATOR_PRESETS
     from stylecut.models.precision import resolve_precision
     from stylecut.models.registry import save_style, user_styles_dir
@@ -156,6 +164,7 @@ def train_cmd(
         w_colour=w_colour,
         w_gram=w_gram,
         w_temporal=w_temporal,
+        discriminator=DiscriminatorConfig(orientation=d_orientation),
         held_out=held_out,
         seed=seed,
         init=init,
