@@ -174,7 +174,9 @@ def _stylize_batch(
             images[i] = out[j]
     if stabilizer is not None:
         if motions is None:
-            motions = [stabilizer.analyse(f.image, active=bool(s > 0)) for f, s in zip(batch, strengths, strict=True)]
+            motions = [
+                stabilizer.analyse(f.image, active=bool(s > 0)) for f, s in zip(batch, strengths, strict=True)
+            ]
         images = [
             stabilizer.apply(m, img, float(s)) for m, img, s in zip(motions, images, strengths, strict=True)
         ]
