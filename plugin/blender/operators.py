@@ -88,6 +88,11 @@ def strip_info(strip):
     )
 
 
+def is_retimed(strip):
+    """A speed change: ``speed_factor`` (Blender < 4) or retiming keys (Blender ≥ 4)."""
+    return getattr(strip, "speed_factor", 1.0) != 1.0 or len(getattr(strip, "retiming_keys", ())) > 0
+
+
 def media_fps(scene, strip):
     """The movie's own frame rate: Blender shows one media frame per timeline frame whatever the
     scene's rate, and the engine reads strength keys in the clip's own seconds."""
@@ -116,6 +121,11 @@ class BakeJob:
     def __init__(self, scene, strip, stylecut_bin):
         if strip is None or strip.type != "MOVIE":
             raise BakeError("Select a movie strip to bake.")
+        if is_retimed(strip):
+            raise BakeError(
+                f"Strip {strip.name!r} has a speed change (retiming); bake works on movie strips "
+                "at their own speed: reset the speed, bake, then retime the baked strip."
+            )
         style = strip.stylecut_style.strip()
         if style.startswith("//"):
             style = bpy.path.abspath(style)
