@@ -145,7 +145,8 @@ def test_train_cli_saves_and_installs_a_style(tiny_data, tmp_path: Path, monkeyp
     monkeypatch.setenv("STYLECUT_STYLES", str(tmp_path / "user-styles"))
     args = ["train", "--name", "stripes", "--style", str(style), "--content", str(root / "content"),
             "--out", str(tmp_path / "run"), "--generator", "tiny", "--steps", "2", "--batch", "2",
-            "--crop", "64", "--held-out", "2", "--sample-every", "2", "--precision", "float32", "-q"]
+            "--crop", "64", "--held-out", "2", "--sample-every", "2", "--precision", "float32",
+            "--d-orientation", "-q"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     card_path = tmp_path / "run" / "stripes.json"
@@ -154,6 +155,7 @@ def test_train_cli_saves_and_installs_a_style(tiny_data, tmp_path: Path, monkeyp
     assert card["generator"]["channels"] == GENERATOR_PRESETS["tiny"].channels
     assert card["training"]["steps"] == 2 and len(card["evaluation"]["held_out"]) == 2
     assert card["style_source"]["file"] == "style.png"
+    assert card["training"]["config"]["discriminator"]["orientation"] is True
     installed = find_style("stripes")
     stylizer = load_stylizer(installed)
     frames = np.zeros((1, 40, 56, 3), np.uint8)
