@@ -12,6 +12,9 @@ from stylecut.core.errors import ModelError
 from .cli import cli
 from .progress import format_duration
 
+# models.generators.GENERATOR_PRESETS' keys (that module imports Keras: the CLI must load without it)
+GENERATOR_PRESET_NAMES = ("fast", "fast-resize", "quality", "tiny")
+
 
 @cli.command("train")
 @click.option("--name", required=True, help="Name of the new style.")
@@ -52,7 +55,7 @@ from .progress import format_duration
     "preset",
     default="fast",
     show_default=True,
-    type=click.Choice(["fast", "quality", "tiny"]),
+    type=click.Choice(list(GENERATOR_PRESET_NAMES)),
     help="Generator architecture preset.",
 )
 @click.option("--steps", type=int, default=3000, show_default=True)

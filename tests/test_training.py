@@ -136,6 +136,12 @@ def test_bad_configs_raise_model_error(tiny_data, tmp_path: Path):
         train(tiny_config(root, style, tmp_path / "nothing"), data_root=root, resume=True)
 
 
+def test_train_cli_offers_every_generator_preset():
+    from stylecut.plugin.train_cmd import GENERATOR_PRESET_NAMES
+
+    assert sorted(GENERATOR_PRESET_NAMES) == sorted(GENERATOR_PRESETS)
+
+
 def test_train_cli_saves_and_installs_a_style(tiny_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from click.testing import CliRunner
     from stylecut.models import find_style, load_stylizer
