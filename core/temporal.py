@@ -112,7 +112,7 @@ class FlowSettings:
     is kept at 90 px or more, or the full size for smaller frames); the flow is then resized back
     and multiplied by the size ratio. ``preset`` is a ``cv2.DISOPTICAL_FLOW_PRESET_*`` value.
     ULTRAFAST at half size is about 0.6 ms for a 640×360 frame; FAST costs about twice that and
-    MEDIUM eight times, with little gain for stabilisation (use MEDIUM at scale 1 for metrics).
+    MEDIUM eight times; the stabiliser uses :data:`STABILISER_FLOW` (use MEDIUM at scale 1 for metrics).
     """
 
     scale: float = 0.5
@@ -381,10 +381,11 @@ def _check_threshold(threshold: object, name: str = "threshold") -> float:
 
 # --------------------------------------------------------------------------- stabiliser
 
-#: The stabiliser's flow: DIS MEDIUM at half size. Its errors, times the brush texture's
-#: gradients, are what is left of the flicker, so it pays for a better preset than ULTRAFAST
-#: (measured in benchmarks/bench_temporal.py).
-STABILISER_FLOW = FlowSettings(scale=0.5, preset=cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+#: The stabiliser's flow: DIS MEDIUM at 0.4× size (256×144 for 640×360). Its errors, times the
+#: brush texture's gradients, are what is left of the flicker, so it pays for a better preset
+#: than ULTRAFAST; 0.4 rather than 0.5 keeps a stabilised render at ≥ 0.7× the per-frame speed
+#: (benchmarks/bench_temporal.py; FAST at 0.5 is as fast but leaves ~1.3× the warping error).
+STABILISER_FLOW = FlowSettings(scale=0.4, preset=cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
 
 
 @dataclass
@@ -441,7 +442,7 @@ class Stabilizer:
     :meth:`analyse` and :meth:`apply` touch separate state and may run on two threads.
 
     Cost at 640×360 with the default settings: about 10 ms per frame in :meth:`analyse` (DIS
-    MEDIUM at 320×180, both directions: a cheaper reverse flow makes the consistency check reject
+    MEDIUM at 256×144, both directions: a cheaper reverse flow makes the consistency check reject
     good pixels) and 2–3 ms in
     :meth:`apply`.
     """
