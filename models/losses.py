@@ -167,8 +167,12 @@ def temporal_loss(
     seed: keras.random.SeedGenerator,
     *,
     max_shift: float = 6.0,
+    noise: float = 0.0,
 ) -> Any:
-    """G(warp(x)) ≈ warp(G(x)) for random small affine moves (L1 inside a safe margin)."""
+    """G(warp(x) + n) ≈ warp(G(x)) for random small affine moves (L1 inside a safe margin).
+
+    ``noise``: σ of Gaussian noise n added to the moved input ([-1, 1] units): the next frame of
+    a video is the same scene with fresh sensor/compression noise, which must not repaint it."""
     shape = ops.shape(inputs)
     transform = random_affine(
         shape[0], max_shift=max_shift, max_rotate=0.03, max_scale=0.03, size=(shape[1], shape[2]), seed=seed
@@ -177,7 +181,10 @@ def temporal_loss(
     def warp(img: Any) -> Any:
         return ops.image.affine_transform(img, transform, interpolation="bilinear", fill_mode="reflect")
 
-    moved = ops.cast(generator(warp(inputs), training=True), "float32")
+    moved_in = warp(inputs)
+    if noise > 0:
+        moved_in = moved_in + noise * keras.random.normal(ops.shape(moved_in), seed=seed, dtype=moved_in.dtype)
+    moved = ops.cast(generator(moved_in, training=True), "float32")
     target = warp(ops.cast(outputs, "float32"))
     m = 16  # ignore borders where reflection fill differs
     return ops.mean(ops.abs(moved[:, m:-m, m:-m] - target[:, m:-m, m:-m]))

@@ -65,6 +65,7 @@ class TrainConfig:
     w_colour: float = 3.0
     w_gram: float = 5.0
     w_temporal: float = 2.0
+    temporal_noise: float = 0.0
     ema: float = 0.999
     seed: int = 0
     held_out: int = 50
@@ -91,6 +92,8 @@ class TrainConfig:
             raise ModelError(
                 f"crop must be >= 64 and a multiple of {self.generator.multiple}. Received: crop={self.crop}"
             )
+        if not self.temporal_noise >= 0:
+            raise ModelError(f"temporal_noise must be >= 0. Received: temporal_noise={self.temporal_noise!r}")
         for name in ("batch", "steps", "checkpoint_every", "sample_every"):
             if getattr(self, name) < 1:
                 raise ModelError(f"{name} must be >= 1. Received: {name}={getattr(self, name)}")
@@ -226,7 +229,9 @@ class _Trainer:
             losses = {"d": d_loss, "adv": adv, "content": cont, "colour": colour}
             g_loss = c.w_adv * adv + c.w_content * cont + c.w_colour * colour
             if c.w_temporal > 0:
-                temp = tf.cast(temporal_loss(self.g, content, fake, self.seed), tf.float32)
+                temp = tf.cast(
+                    temporal_loss(self.g, content, fake, self.seed, noise=c.temporal_noise), tf.float32
+                )
                 g_loss += c.w_temporal * temp
                 losses["temporal"] = temp
             if self.features is not None:

@@ -81,6 +81,14 @@ GENERATOR_PRESET_NAMES = ("fast", "fast-resize", "quality", "tiny")
 )
 @click.option("--w-temporal", type=float, default=2.0, show_default=True)
 @click.option(
+    "--temporal-noise",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="σ of the noise added to the moved frame in the temporal loss ([-1, 1] units; "
+    "0.02 ≈ 2.5/255): outputs stop reacting to sensor/compression noise.",
+)
+@click.option(
     "--d-orientation/--no-d-orientation",
     default=False,
     show_default=True,
@@ -130,6 +138,7 @@ def train_cmd(
     w_colour: float,
     w_gram: float,
     w_temporal: float,
+    temporal_noise: float,
     d_orientation: bool,
     held_out: int,
     seed: int,
@@ -167,6 +176,7 @@ def train_cmd(
         w_colour=w_colour,
         w_gram=w_gram,
         w_temporal=w_temporal,
+        temporal_noise=temporal_noise,
         discriminator=DiscriminatorConfig(orientation=d_orientation),
         held_out=held_out,
         seed=seed,

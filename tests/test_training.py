@@ -98,6 +98,19 @@ def test_orientation_head_trains(tiny_data, tmp_path: Path):
     assert any(not np.array_equal(a, b.numpy()) for a, b in zip(before, after, strict=True))
 
 
+def test_temporal_loss_is_equivariance_plus_noise_robustness():
+    import keras
+    from stylecut.models.losses import temporal_loss
+
+    identity = keras.Sequential([keras.Input((None, None, 3)), keras.layers.Identity()])
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 64, 64, 3)).astype(np.float32)
+    seed = keras.random.SeedGenerator(3)
+    # an identity "generator" is perfectly equivariant: only the added noise is left, E|n| = σ·√(2/π)
+    assert float(temporal_loss(identity, x, x, seed)) < 1e-5
+    noisy = float(temporal_loss(identity, x, x, seed, noise=0.05))
+    assert noisy == pytest.approx(0.05 * np.sqrt(2 / np.pi), rel=0.1)
+
+
 def test_resume_continues_exactly(tiny_data, tmp_path: Path):
     root, style = tiny_data
     # 4 steps straight through ...
@@ -132,6 +145,8 @@ def test_bad_configs_raise_model_error(tiny_data, tmp_path: Path):
         tiny_config(root, style, tmp_path, crop=70)
     with pytest.raises(ModelError, match="loss must be"):
         tiny_config(root, style, tmp_path, loss="wgan")
+    with pytest.raises(ModelError, match="temporal_noise"):
+        tiny_config(root, style, tmp_path / "bad", temporal_noise=-0.1)
     with pytest.raises(ModelError, match="No checkpoint"):
         train(tiny_config(root, style, tmp_path / "nothing"), data_root=root, resume=True)
 
