@@ -183,7 +183,8 @@ def temporal_loss(
 
     moved_in = warp(inputs)
     if noise > 0:
-        moved_in = moved_in + noise * keras.random.normal(ops.shape(moved_in), seed=seed, dtype=moved_in.dtype)
+        shape = ops.shape(moved_in)
+        moved_in = moved_in + noise * keras.random.normal(shape, seed=seed, dtype=moved_in.dtype)
     moved = ops.cast(generator(moved_in, training=True), "float32")
     target = warp(ops.cast(outputs, "float32"))
     m = 16  # ignore borders where reflection fill differs
