@@ -207,20 +207,28 @@ def _blender_runners() -> list:
     ]
 
 
-@pytest.mark.parametrize("runner", _blender_runners())
-def test_headless_blender_bake(tmp_path: Path, runner: list[str]):
-    from stylecut.core.testing import make_clip
+def _style_addon_and_script(tmp_path: Path, preset: str, script_text: str):
+    """An untrained style card of ``preset``, the add-on installed into tmp_path/addons and the
+    Blender script written out: (card, script path)."""
     from stylecut.models.generators import GENERATOR_PRESETS, build_generator
     from stylecut.models.registry import save_style
 
+    config = GENERATOR_PRESETS[preset]
+    card = save_style(tmp_path / "styles", f"{preset}-blender", build_generator(config), config, {})
+    installed = CliRunner().invoke(cli, ["blender", "install", "--target", str(tmp_path / "addons")])
+    assert installed.exit_code == 0, installed.output
+    script = tmp_path / "script.py"
+    script.write_text(script_text)
+    return card, script
+
+
+@pytest.mark.parametrize("runner", _blender_runners())
+def test_headless_blender_bake(tmp_path: Path, runner: list[str]):
+    from stylecut.core.testing import make_clip
+
     clip = make_clip(tmp_path / "clip.mp4", frames=24, width=64, height=48, audio=True)
     clip30 = make_clip(tmp_path / "clip30.mp4", frames=30, width=64, height=48, fps=30)
-    config = GENERATOR_PRESETS["tiny"]
-    card = save_style(tmp_path / "styles", "tiny-blender", build_generator(config), config, {})
-    result = CliRunner().invoke(cli, ["blender", "install", "--target", str(tmp_path / "addons")])
-    assert result.exit_code == 0, result.output
-    script = tmp_path / "bake.py"
-    script.write_text(BLENDER_SCRIPT)
+    card, script = _style_addon_and_script(tmp_path, "tiny", BLENDER_SCRIPT)
     env = {**os.environ, "SC_ADDONS": str(tmp_path / "addons"), "SC_CLIP": str(clip),
            "SC_CLIP30": str(clip30),
            "SC_STYLE": str(card.card_path),
@@ -301,16 +309,9 @@ UI_SCRIPT = textwrap.dedent('''
 def test_bake_button_in_a_real_blender_window(tmp_path: Path, mode: str):
     """The modal Bake (timer, status updates, Cancel) in Blender's UI on a virtual screen."""
     from stylecut.core.testing import make_clip
-    from stylecut.models.generators import GENERATOR_PRESETS, build_generator
-    from stylecut.models.registry import save_style
 
     clip = make_clip(tmp_path / "clip.mp4", frames=240, width=160, height=120, audio=True)
-    config = GENERATOR_PRESETS["fast"]
-    card = save_style(tmp_path / "styles", "ui-style", build_generator(config), config, {})
-    installed = CliRunner().invoke(cli, ["blender", "install", "--target", str(tmp_path / "addons")])
-    assert installed.exit_code == 0, installed.output
-    script = tmp_path / "ui.py"
-    script.write_text(UI_SCRIPT)
+    card, script = _style_addon_and_script(tmp_path, "fast", UI_SCRIPT)
     env = {**os.environ, "SC_ADDONS": str(tmp_path / "addons"), "SC_CLIP": str(clip), "SC_MODE": mode,
            "SC_STYLE": str(card.card_path), "STYLECUT_BIN": str(STYLECUT),
            "SC_RESULT": str(tmp_path / "result.json"), "TMPDIR": str(tmp_path)}
