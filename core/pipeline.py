@@ -143,22 +143,21 @@ def _get(q: queue.Queue[Any], stop: _Stop) -> Any:
     return _END
 
 
-def _strengths(batch: list[DecodedFrame], curve: Curve) -> np.ndarray:
+def _strength(frame: DecodedFrame, curve: Curve) -> np.float32:
     if curve.is_constant:
-        return np.full(len(batch), curve.keys[0].value, np.float32)
-    return np.asarray(curve.evaluate(np.array([float(f.time) for f in batch])), np.float32)
+        return np.float32(curve.keys[0].value)
+    return np.float32(np.asarray(curve.evaluate(np.array([float(frame.time)])))[0])
 
 
 def _stylize_batch(
     batch: list[DecodedFrame],
+    strengths: np.ndarray,
     stylizer: Stylizer,
-    curve: Curve,
     stabilizer: Stabilizer | None = None,
-    motions: list[Motion] | None = None,
+    motions: list[Motion | None] | None = None,
 ) -> tuple[list[tuple[DecodedFrame, np.ndarray]], int]:
-    """Stylize a batch; with a stabiliser, ``motions`` are its :meth:`~Stabilizer.analyse`
-    results for these frames (computed ahead) or None to analyse them here."""
-    strengths = _strengths(batch, curve)
+    """Stylize a batch at its per-frame ``strengths`` (float32); with a stabiliser, ``motions``
+    are its :meth:`~Stabilizer.analyse` results for these frames, computed ahead."""
     images = [f.image for f in batch]
     active = np.flatnonzero(strengths > 0.0)
     if active.size:
@@ -173,10 +172,7 @@ def _stylize_batch(
         for j, i in enumerate(active):
             images[i] = out[j]
     if stabilizer is not None:
-        if motions is None:
-            motions = [
-                stabilizer.analyse(f.image, active=bool(s > 0)) for f, s in zip(batch, strengths, strict=True)
-            ]
+        assert motions is not None
         images = [
             stabilizer.apply(m, img, float(s)) for m, img, s in zip(motions, images, strengths, strict=True)
         ]
@@ -279,14 +275,15 @@ def _run(
     def decode() -> None:
         try:
             for frame in reader.frames(first, stop, size=settings.size):
+                strength = _strength(frame, curve)
                 # The stabiliser's motion analysis needs input frames only: it runs here, ahead
                 # of (and alongside) the model on the other thread.
                 motion = (
-                    stabilizer.analyse(frame.image, active=bool(_strengths([frame], curve)[0] > 0))
+                    stabilizer.analyse(frame.image, active=bool(strength > 0))
                     if stabilizer is not None
                     else None
                 )
-                if not _put(q_in, (frame, motion), stop_flag):
+                if not _put(q_in, (frame, strength, motion), stop_flag):
                     return
             _put(q_in, _END, stop_flag)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
@@ -296,18 +293,17 @@ def _run(
         try:
             done = False
             while not done:
-                batch: list[DecodedFrame] = []
-                motions: list[Motion] = []
-                while len(batch) < batch_size:
+                items: list[tuple[DecodedFrame, np.float32, Motion | None]] = []
+                while len(items) < batch_size:
                     item = _get(q_in, stop_flag)
                     if item is _END:
                         done = True
                         break
-                    batch.append(item[0])
-                    motions.append(item[1])
-                if batch:
+                    items.append(item)
+                if items:
+                    batch, strengths, motions = (list(column) for column in zip(*items, strict=True))
                     pairs, n = _stylize_batch(
-                        batch, stylizer, curve, stabilizer, motions if stabilizer is not None else None
+                        batch, np.array(strengths, np.float32), stylizer, stabilizer, motions
                     )
                     counters["stylized"] += n
                     for pair in pairs:

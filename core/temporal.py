@@ -443,8 +443,7 @@ class Stabilizer:
 
     Cost at 640×360 with the default settings: about 10 ms per frame in :meth:`analyse` (DIS
     MEDIUM at 256×144, both directions: a cheaper reverse flow makes the consistency check reject
-    good pixels) and 2–3 ms in
-    :meth:`apply`.
+    good pixels) and 2–3 ms in :meth:`apply`.
     """
 
     def __init__(

@@ -29,13 +29,6 @@ class DiscriminatorConfig:
     high_pass: bool = True
     orientation: bool = False
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DiscriminatorConfig:
-        data = dict(data)
-        if "scales" in data:
-            data["scales"] = tuple(data["scales"])
-        return cls(**data)
-
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

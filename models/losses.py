@@ -182,8 +182,7 @@ def temporal_loss(
         return ops.image.affine_transform(img, transform, interpolation="bilinear", fill_mode="reflect")
 
     moved_in = warp(inputs)
-    if noise > 0:
-        shape = ops.shape(moved_in)
+    if noise > 0:  # the warp keeps the shape of the inputs
         moved_in = moved_in + noise * keras.random.normal(shape, seed=seed, dtype=moved_in.dtype)
     moved = ops.cast(generator(moved_in, training=True), "float32")
     target = warp(ops.cast(outputs, "float32"))
