@@ -49,18 +49,17 @@ class CurveEdit:
         return bool(self._redo)
 
     def undo(self) -> bool:
-        if not self._undo:
-            return False
-        self._redo.append((self.curve, self.selected))
-        self.curve, self.selected = self._undo.pop()
-        self.modified = True
-        return True
+        return self._step(self._undo, self._redo)
 
     def redo(self) -> bool:
-        if not self._redo:
+        return self._step(self._redo, self._undo)
+
+    def _step(self, source: list[tuple[Curve, int | None]], target: list[tuple[Curve, int | None]]) -> bool:
+        """Move to the state on top of ``source``, keeping the current one on ``target``."""
+        if not source:
             return False
-        self._undo.append((self.curve, self.selected))
-        self.curve, self.selected = self._redo.pop()
+        target.append((self.curve, self.selected))
+        self.curve, self.selected = source.pop()
         self.modified = True
         return True
 
