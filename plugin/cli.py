@@ -28,7 +28,7 @@ from stylecut.core import (
     probe,
     render,
 )
-from stylecut.models import find_style, list_styles, load_stylizer
+from stylecut.models import StyleCard, find_style, list_styles, load_stylizer
 
 from .progress import JsonProgress, ProgressBar
 
@@ -247,11 +247,37 @@ def styles_cmd(as_json: bool) -> None:
                                for c in cards], indent=2))
         return
     if not cards:
-        click.echo("No styles are installed. (Shipped styles arrive with the models release; "
+        click.echo("No styles are installed. (Shipped styles live in the package's models/styles; "
                    "user styles go in $STYLECUT_STYLES.)")
         return
+    default = next((c for c in cards if c.data.get("default")), cards[0])
     for c in cards:
-        click.echo(f"{c.name:24s} {c.description}")
+        click.echo(f"{c.name}{'  (default)' if c is default else ''}")
+        for line in _card_lines(c):
+            click.echo(f"    {line}")
+
+
+def _card_lines(card: StyleCard) -> list[str]:
+    """A style card's description, training and evaluation summary, and path."""
+    lines = [card.description] if card.description else []
+    training = card.data.get("training") or {}
+    parts = []
+    if isinstance(training.get("steps"), int):
+        parts.append(f"{training['steps']} steps")
+    if isinstance(training.get("wall_time_s"), (int, float)):
+        parts.append(f"{training['wall_time_s'] / 60:.0f} min training")
+    evaluation = card.data.get("evaluation") or {}
+    ratios = (evaluation.get("ratios") or {}).get("reinhard") or {}
+    output = evaluation.get("output") or {}
+    if ratios:
+        parts.append("vs Reinhard: " + ", ".join(
+            f"{k} {ratios[k]:.2f}x" for k in ("texture", "colour", "stroke") if k in ratios))
+    if output:
+        parts.append(", ".join(f"{k} {output[k]:.2f}" for k in ("structure", "diversity") if k in output))
+    if parts:
+        lines.append("; ".join(parts))
+    lines.append(str(card.card_path))
+    return lines
 
 
 @cli.command("codecs")

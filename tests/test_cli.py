@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from stylecut.core import probe
 from stylecut.core.testing import FunctionStylizer, InvertStylizer
+from stylecut.models import list_styles
 from stylecut.plugin.cli import cli
 
 cli_module = importlib.import_module("stylecut.plugin.cli")  # the module, not the group
@@ -57,6 +58,28 @@ def test_styles_says_none_installed(runner: CliRunner, monkeypatch: pytest.Monke
     result = run(runner, "styles")
     assert result.exit_code == 0
     assert "No styles are installed" in result.stdout
+
+
+def test_styles_lists_cards_with_default_and_evaluation(runner: CliRunner, monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path):
+    monkeypatch.setenv("STYLECUT_STYLES", str(tmp_path))
+    monkeypatch.setattr("stylecut.models.registry.shipped_styles_dir", lambda: tmp_path / "none")
+    evaluation = {"output": {"structure": 0.75, "diversity": 0.65},
+                  "ratios": {"reinhard": {"texture": 0.34, "colour": 0.55, "stroke": 0.72}}}
+    cards = {"alpha": {"style_source": {"title": "A painting", "licence": "PD"}},
+             "beta": {"default": True, "training": {"steps": 3000, "wall_time_s": 1764.0},
+                      "evaluation": evaluation}}
+    for name, data in cards.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps({"name": name, **data}))
+    result = run(runner, "styles")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "alpha" and "A painting, PD" in lines[1]
+    assert "beta  (default)" in lines
+    assert "3000 steps; 29 min training; vs Reinhard: texture 0.34x, colour 0.55x, stroke 0.72x; " \
+           "structure 0.75, diversity 0.65" in result.stdout
+    listed = json.loads(run(runner, "styles", "--json").stdout)
+    assert [c["name"] for c in listed] == ["alpha", "beta"] and listed[1]["default"] is True
 
 
 def test_render_with_unknown_style_is_a_one_line_error(runner: CliRunner, small_clip: Path,
@@ -205,6 +228,8 @@ def test_demo_renders_a_clip_and_a_sheet(runner: CliRunner, tmp_path: Path,
     assert (tmp_path / "demo" / "demo-styled.mp4").exists()
     assert (tmp_path / "demo" / "demo-sheet.png").exists()
     assert "fps" in result.stdout
+    shipped = [c.name for c in list_styles() if c.data.get("default")]
+    assert f"style:         {shipped[0]}" in result.stdout if shipped else "unstyled" in result.stdout
     info = probe(tmp_path / "demo" / "demo-styled.mp4")
     assert info.video.frame_count == 120 and info.audio
 

@@ -33,6 +33,9 @@ def test_wheel_contents(wheel: Path):
         assert f"stylecut/{package}/py.typed" in names
     assert not any(n.startswith(("core/", "models/", "plugin/", "tests/")) for n in names)
     assert "stylecut/__init__.py" not in names  # a namespace over the three packages
+    for shipped in sorted((ROOT / "models" / "styles").glob("*.json")):  # the shipped styles
+        name = shipped.name.removesuffix(".json")
+        assert {f"stylecut/models/styles/{name}.json", f"stylecut/models/styles/{name}.weights.h5"} <= names
 
 
 def test_wheel_installs_and_imports_in_a_fresh_venv(wheel: Path, tmp_path: Path):

@@ -1,0 +1,49 @@
+"""The styles shipped in models/styles: complete cards, small loadable weights, bars recorded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("keras")
+
+from stylecut.models import list_styles, load_stylizer, shipped_styles_dir  # noqa: E402
+from stylecut.models.registry import StyleCard  # noqa: E402
+
+SHIPPED = [c for c in list_styles() if c.card_path.parent == shipped_styles_dir()]
+IDS = [c.name for c in SHIPPED]
+# The models issue's per-style bars (ratios to Reinhard colour transfer, >= 50 held-out photos).
+TEXTURE_MAX, COLOUR_MAX, STRUCTURE_MIN, DIVERSITY_MIN = 0.6, 1.5, 0.5, 0.6
+
+
+def test_a_default_style_ships() -> None:
+    assert SHIPPED, "models/styles holds no style"
+    assert sum(bool(c.data.get("default")) for c in SHIPPED) == 1, IDS
+
+
+@pytest.mark.parametrize("card", SHIPPED, ids=IDS)
+def test_card_is_complete_and_meets_the_per_style_bars(card: StyleCard) -> None:
+    data = card.data
+    assert card.weights_path.stat().st_size < 10 * 2**20
+    source = data["style_source"]
+    assert source["file"] and source["licence"] and source["title"]
+    training = data["training"]
+    assert training["steps"] > 0 and 0 < training["wall_time_s"] <= 45 * 60 and training["command"]
+    evaluation = data["evaluation"]
+    assert evaluation["images"] >= 50 and len(evaluation["held_out"]) >= 50
+    ratios, output = evaluation["ratios"]["reinhard"], evaluation["output"]
+    for part in ("texture", "colour", "stroke"):  # the ratios are the recorded distances' ratios
+        assert ratios[part] == pytest.approx(output[part] / evaluation["baselines"]["reinhard"][part])
+    assert ratios["texture"] <= TEXTURE_MAX and ratios["colour"] <= COLOUR_MAX
+    assert output["structure"] >= STRUCTURE_MIN and output["diversity"] >= DIVERSITY_MIN
+    assert "reinhard_noise" in evaluation["baselines"]  # the grain control is reported
+
+
+@pytest.mark.parametrize("card", SHIPPED, ids=IDS)
+def test_weights_load_and_stylize(card: StyleCard) -> None:
+    stylizer = load_stylizer(card)
+    frames = np.random.default_rng(0).integers(0, 256, (2, 37, 53, 3), dtype=np.uint8)
+    out = stylizer.stylize(frames, np.array([1.0, 0.0], np.float32))
+    assert out.shape == frames.shape and out.dtype == np.uint8
+    assert np.array_equal(out[1], frames[1])  # strength 0 is the input
+    assert np.abs(out[0].astype(int) - frames[0]).mean() > 2  # strength 1 repaints it
