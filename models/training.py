@@ -39,7 +39,7 @@ from .losses import (  # noqa: E402
     temporal_loss,
 )
 
-__all__ = ["TrainConfig", "TrainStatus", "train"]
+__all__ = ["TrainConfig", "TrainStatus", "checkpoint_style", "train"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,6 +172,7 @@ class _Trainer:
             seed=self.seed.state,
         )
         self.data_root = data_root
+        self.resumed_wall_time = 0.0  # training seconds before this process (set by restore)
         self._load_data()
         self._train_step = tf.function(self._step_impl, reduce_retracing=True)
 
@@ -253,12 +254,14 @@ class _Trainer:
         return losses
 
     # --- checkpoints, samples -----------------------------------------------------------------
-    def save_checkpoint(self) -> Path:
+    def save_checkpoint(self, wall_time: float | None = None) -> Path:
+        """Write the full training state; ``wall_time``: training seconds so far (all segments)."""
         step = int(self.step.numpy())
         prefix = self.out / "checkpoints" / f"step-{step:07d}"
         prefix.parent.mkdir(parents=True, exist_ok=True)
         self.ckpt.write(str(prefix))
-        state = {"step": step, "rng": self.rng.bit_generator.state, "config": self.cfg.to_dict()}
+        state = {"step": step, "rng": self.rng.bit_generator.state, "config": self.cfg.to_dict(),
+                 "wall_time": wall_time}
         (prefix.parent / f"step-{step:07d}.json").write_text(json.dumps(state))
         (prefix.parent / "latest").write_text(prefix.name)
         return prefix
@@ -273,6 +276,7 @@ class _Trainer:
         self.ckpt.read(str(prefix)).expect_partial()
         state = json.loads(prefix.with_suffix(".json").read_text())
         self.rng.bit_generator.state = state["rng"]
+        self.resumed_wall_time = float(state.get("wall_time") or 0.0)
         return int(state["step"])
 
     def stylize_fixed(self, model: keras.Model | None = None) -> list[np.ndarray]:
@@ -334,7 +338,7 @@ def train(
                 if last_div < 0.3:
                     message += " — WARNING: outputs are collapsing (diversity < 0.3)"
             if n % cfg.checkpoint_every == 0 and n != cfg.steps:
-                trainer.save_checkpoint()
+                trainer.save_checkpoint(trainer.resumed_wall_time + elapsed)
             if n % 10 == 0 or message:
                 log.write(
                     json.dumps(
@@ -348,21 +352,87 @@ def train(
             if stop is not None and stop():
                 break
     except KeyboardInterrupt:
-        trainer.save_checkpoint()
+        trainer.save_checkpoint(trainer.resumed_wall_time + time.perf_counter() - t0)
         raise
     finally:
         log.close()
-    trainer.save_checkpoint()
+    trainer.save_checkpoint(trainer.resumed_wall_time + time.perf_counter() - t0)
     return {
         "trainer": trainer,
         "generator": trainer.g_ema,
-        "wall_time": time.perf_counter() - t0,
+        "wall_time": trainer.resumed_wall_time + time.perf_counter() - t0,  # all segments
         "steps": int(trainer.step.numpy()),
         "diversity": last_div,
         "held_out": list(trainer.held_out.names),
-        "style_source": manifest_entry(Path(cfg.style[0]))
-        if cfg.style
-        else {"file": Path(cfg.style_video or "").name},
+        "style_source": _style_source(cfg.to_dict()),
+    }
+
+
+def _style_source(config: dict[str, Any]) -> dict[str, str]:
+    if config.get("style"):
+        return manifest_entry(Path(config["style"][0]))
+    return {"file": Path(config.get("style_video") or "").name}
+
+
+def _wall_time_at(log_path: Path, step: int) -> float | None:
+    """Training seconds up to ``step`` from a run's log (resumed segments are added up)."""
+    if not log_path.exists():
+        return None
+    offset = last = 0.0
+    with log_path.open(encoding="utf-8") as log:
+        for line in log:
+            try:
+                entry = json.loads(line)
+                n, t = int(entry["step"]), float(entry["time"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            if t < last:  # a resumed run restarts its clock
+                offset += last
+            last = t
+            if n == step:
+                return offset + t
+    return None
+
+
+def checkpoint_style(run: Path, step: int | None = None, *, data_root: Path | None = None) -> dict[str, Any]:
+    """The EMA generator saved at checkpoint ``step`` (default: the latest) of the run folder
+    ``run``, with what its style card needs: the keys of :func:`train`'s summary plus
+    ``config`` (the run's ``TrainConfig`` as a dict), ``generator_config`` and ``wall_time``
+    (seconds of training up to ``step``, from the checkpoint or, for older runs, the log; or
+    None). Held-out names are stored relative to ``data_root`` (default: the first content
+    folder's parent, as in training)."""
+    folder = Path(run) / "checkpoints"
+    saved = sorted(int(p.stem.removeprefix("step-")) for p in folder.glob("step-*.json"))
+    if not saved:
+        raise ModelError(f"No checkpoints in {folder}. Received: run={str(run)!r}")
+    if step is None:
+        step = saved[-1]
+    if step not in saved:
+        raise ModelError(f"Run {run} has checkpoints at steps {saved}. Received: step={step!r}")
+    prefix = folder / f"step-{step:07d}"
+    try:
+        state = json.loads(prefix.with_suffix(".json").read_text(encoding="utf-8"))
+        config = state["config"]
+        generator_config = GeneratorConfig.from_dict(config["generator"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"Checkpoint {prefix}.json cannot be read: {exc}. Received: step={step}") from exc
+    generator = build_generator(generator_config, name="generator_ema")
+    try:
+        tf.train.Checkpoint(g_ema=generator).read(str(prefix)).expect_partial().assert_existing_objects_matched()
+    except (tf.errors.OpError, AssertionError, ValueError) as exc:
+        raise ModelError(f"Checkpoint {prefix} cannot be restored: {exc}. Received: step={step}") from exc
+    contents = [Path(c) for c in config["content"]]
+    root = data_root or contents[0].resolve().parent  # as `stylecut train` stores names
+    content = load_images(contents, max_side=640, root=root)
+    held_out = split_held_out(content, config["held_out"])[1].names if config.get("held_out") else ()
+    return {
+        "generator": generator,
+        "generator_config": generator_config,
+        "config": config,
+        "steps": step,
+        "wall_time": state.get("wall_time") or _wall_time_at(Path(run) / "train.log.jsonl", step),
+        "held_out": list(held_out),
+        "style_source": _style_source(config),
     }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -199,7 +198,6 @@ def train_cmd(
         if st.message and not quiet:
             click.echo(("\n" if tty else "") + f"stylecut train: step {st.step}: {st.message}", err=True)
 
-    t0 = time.perf_counter()
     result = train(cfg, resume=resume, data_root=root, progress=progress)
     if tty:
         click.echo("", err=True)
@@ -207,7 +205,7 @@ def train_cmd(
         "style_source": result["style_source"],
         "training": {
             "steps": result["steps"],
-            "wall_time_s": round(time.perf_counter() - t0, 1),
+            "wall_time_s": round(result["wall_time"], 1),
             "machine": "this run",
             "config": cfg.to_dict(),
         },
@@ -222,3 +220,54 @@ def train_cmd(
         click.echo(
             f"stylecut train: installed as {installed.name!r} in {installed.card_path.parent}", err=True
         )
+
+
+@cli.command("export-style")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--step", type=int, default=None, help="Checkpoint to export (default: the latest).")
+@click.option("--name", default=None, help="Name of the style (default: the run's --name).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for NAME.weights.h5 and NAME.json (default: RUN_DIR/step-N).",
+)
+@click.option(
+    "--install/--no-install",
+    default=False,
+    show_default=True,
+    help="Also copy the style into the user styles folder.",
+)
+@click.option(
+    "--data-root",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder that card paths are stored relative to (default: the content folder's parent).",
+)
+def export_style_cmd(
+    run_dir: Path, step: int | None, name: str | None, out_dir: Path | None, install: bool,
+    data_root: Path | None,
+) -> None:
+    """Make a style from a training checkpoint (e.g. an earlier step, before outputs lost diversity)."""
+    if not (run_dir / "checkpoints").is_dir():
+        raise ModelError(f"{run_dir} is not a training run folder (it has no checkpoints/). "
+                         f"Received: run_dir={str(run_dir)!r}")
+    from stylecut.models.registry import save_style, user_styles_dir
+    from stylecut.models.training import checkpoint_style
+
+    result = checkpoint_style(run_dir, step, data_root=data_root)
+    name = name or result["config"]["name"]
+    training: dict[str, object] = {"steps": result["steps"], "checkpoint_of": str(run_dir)}
+    if result["wall_time"] is not None:
+        training["wall_time_s"] = round(result["wall_time"], 1)
+    training.update({"machine": "this run", "config": result["config"]})
+    card = {"style_source": result["style_source"], "training": training,
+            "evaluation": {"held_out": result["held_out"]}}
+    generator, config = result["generator"], result["generator_config"]
+    saved = save_style(out_dir or run_dir / f"step-{result['steps']}", name, generator, config, card)
+    click.echo(str(saved.card_path))
+    if install:
+        installed = save_style(user_styles_dir(), name, generator, config, card)
+        click.echo(f"stylecut export-style: installed as {installed.name!r} in {installed.card_path.parent}",
+                   err=True)

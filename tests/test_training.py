@@ -181,3 +181,52 @@ def test_train_cli_saves_and_installs_a_style(tiny_data, tmp_path: Path, monkeyp
     stylizer = load_stylizer(installed)
     frames = np.zeros((1, 40, 56, 3), np.uint8)
     assert stylizer.stylize(frames, np.ones(1, np.float32)).shape == (1, 40, 56, 3)
+
+
+def test_export_style_from_a_checkpoint(tiny_data, tmp_path: Path):
+    from click.testing import CliRunner
+    from stylecut.models import find_style
+    from stylecut.plugin.cli import cli
+
+    root, style = tiny_data
+    run = tmp_path / "run"
+    result = train(tiny_config(root, style, run, precision="float32"), data_root=root)
+    final = [w.copy() for w in result["generator"].get_weights()]
+    runner = CliRunner()
+    latest = runner.invoke(cli, ["export-style", str(run)])  # default: the latest checkpoint (step 2)
+    assert latest.exit_code == 0, latest.output
+    assert latest.stdout.strip() == str(run / "step-2" / "tiny.json")
+    first = runner.invoke(cli, ["export-style", str(run), "--step", "1", "--name", "tiny_1",
+                                "--out", str(tmp_path / "s")])
+    assert first.exit_code == 0, first.output
+    card = json.loads((tmp_path / "s" / "tiny_1.json").read_text())
+    state = json.loads((run / "checkpoints" / "step-0000001.json").read_text())
+    assert card["training"]["steps"] == 1
+    assert card["training"]["wall_time_s"] == round(state["wall_time"], 1) > 0
+    assert card["evaluation"]["held_out"] == result["held_out"]
+    assert card["style_source"]["file"] == "style.png"
+    exported = [find_style(str(p)) for p in (run / "step-2" / "tiny.json", tmp_path / "s" / "tiny_1.json")]
+    from stylecut.models.generators import GeneratorConfig, build_generator
+
+    def weights_of(card) -> list[np.ndarray]:
+        generator = build_generator(GeneratorConfig.from_dict(card.data["generator"]))
+        generator.load_weights(card.weights_path)
+        return generator.get_weights()
+
+    weights = [weights_of(c) for c in exported]
+    # step 2 is the EMA generator the run ended with; step 1 is an earlier one
+    assert all(np.array_equal(a, b) for a, b in zip(weights[0], final, strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(weights[1], final, strict=True))
+    bad = runner.invoke(cli, ["export-style", str(run), "--step", "7"])
+    assert bad.exit_code == 2 and "checkpoints at steps [1, 2]" in bad.output
+    assert "not a training run folder" in runner.invoke(cli, ["export-style", str(tmp_path)]).output
+
+
+def test_wall_time_from_a_resumed_log(tmp_path: Path):
+    from stylecut.models.training import _wall_time_at
+
+    log = tmp_path / "train.log.jsonl"
+    times = [(10, 5.0), (20, 10.0), (30, 4.0), (40, 8.0)]  # resumed after step 20: the clock restarts
+    log.write_text("".join(json.dumps({"step": n, "time": t}) + "\n" for n, t in times) + "not json\n")
+    assert _wall_time_at(log, 20) == 10.0 and _wall_time_at(log, 40) == 18.0
+    assert _wall_time_at(log, 50) is None and _wall_time_at(tmp_path / "absent", 10) is None
