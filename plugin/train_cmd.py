@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from stylecut.core.errors import ModelError
@@ -13,6 +14,37 @@ from .progress import format_duration
 
 # models.generators.GENERATOR_PRESETS' keys (that module imports Keras: the CLI must load without it)
 GENERATOR_PRESET_NAMES = ("fast", "fast-resize", "quality", "tiny")
+
+
+def _out_option(help_text: str):  # type: ignore[no-untyped-def]
+    return click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None, help=help_text)
+
+
+def _install_option(default: bool):  # type: ignore[no-untyped-def]
+    return click.option("--install/--no-install", default=default, show_default=True,
+                        help="Also copy the style into the user styles folder.")
+
+
+_data_root_option = click.option(
+    "--data-root",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder that card paths are stored relative to (default: the content folder's parent).",
+)
+
+
+def _save(out_dir: Path, name: str, result: dict[str, Any], card: dict[str, Any], install: bool,
+          command: str) -> None:
+    """Write the style into ``out_dir`` (its card path on stdout) and, with ``install``, the user folder."""
+    from stylecut.models.registry import save_style, user_styles_dir
+
+    generator, config = result["generator"], result["generator_config"]
+    saved = save_style(out_dir, name, generator, config, card)
+    click.echo(str(saved.card_path))
+    if install:
+        installed = save_style(user_styles_dir(), name, generator, config, card)
+        click.echo(f"stylecut {command}: installed as {installed.name!r} in {installed.card_path.parent}",
+                   err=True)
 
 
 @cli.command("train")
@@ -36,19 +68,8 @@ GENERATOR_PRESET_NAMES = ("fast", "fast-resize", "quality", "tiny")
     type=click.Path(path_type=Path),
     help="Folder(s) or files of content photos and/or videos.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Run folder for checkpoints, samples and the final style (default runs/NAME).",
-)
-@click.option(
-    "--install/--no-install",
-    default=True,
-    show_default=True,
-    help="Also copy the finished style into the user styles folder.",
-)
+@_out_option("Run folder for checkpoints, samples and the final style (default runs/NAME).")
+@_install_option(True)
 @click.option(
     "--generator",
     "preset",
@@ -112,12 +133,7 @@ GENERATOR_PRESET_NAMES = ("fast", "fast-resize", "quality", "tiny")
     show_default=True,
     help="auto = bfloat16 on CPUs with AMX/AVX512-BF16, else float32.",
 )
-@click.option(
-    "--data-root",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder that card paths are stored relative to (default: the content folder's parent).",
-)
+@_data_root_option
 @click.option("-q", "--quiet", is_flag=True)
 def train_cmd(
     name: str,
@@ -153,7 +169,6 @@ def train_cmd(
     from stylecut.models.discriminators import DiscriminatorConfig
     from stylecut.models.generators import GENERATOR_PRESETS
     from stylecut.models.precision import resolve_precision
-    from stylecut.models.registry import save_style, user_styles_dir
     from stylecut.models.training import TrainConfig, train
 
     out_dir = out_dir or Path("runs") / name
@@ -213,38 +228,16 @@ def train_cmd(
     }
     if not (style or style_video):
         raise ModelError("No style source given. Received: style=()")
-    saved = save_style(out_dir, name, result["generator"], cfg.generator, card)
-    click.echo(str(saved.card_path))
-    if install:
-        installed = save_style(user_styles_dir(), name, result["generator"], cfg.generator, card)
-        click.echo(
-            f"stylecut train: installed as {installed.name!r} in {installed.card_path.parent}", err=True
-        )
+    _save(out_dir, name, {**result, "generator_config": cfg.generator}, card, install, "train")
 
 
 @cli.command("export-style")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--step", type=int, default=None, help="Checkpoint to export (default: the latest).")
 @click.option("--name", default=None, help="Name of the style (default: the run's --name).")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder for NAME.weights.h5 and NAME.json (default: RUN_DIR/step-N).",
-)
-@click.option(
-    "--install/--no-install",
-    default=False,
-    show_default=True,
-    help="Also copy the style into the user styles folder.",
-)
-@click.option(
-    "--data-root",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder that card paths are stored relative to (default: the content folder's parent).",
-)
+@_out_option("Folder for NAME.weights.h5 and NAME.json (default: RUN_DIR/step-N).")
+@_install_option(False)
+@_data_root_option
 def export_style_cmd(
     run_dir: Path, step: int | None, name: str | None, out_dir: Path | None, install: bool,
     data_root: Path | None,
@@ -253,7 +246,6 @@ def export_style_cmd(
     if not (run_dir / "checkpoints").is_dir():
         raise ModelError(f"{run_dir} is not a training run folder (it has no checkpoints/). "
                          f"Received: run_dir={str(run_dir)!r}")
-    from stylecut.models.registry import save_style, user_styles_dir
     from stylecut.models.training import checkpoint_style
 
     result = checkpoint_style(run_dir, step, data_root=data_root)
@@ -264,10 +256,4 @@ def export_style_cmd(
     training.update({"machine": "this run", "config": result["config"]})
     card = {"style_source": result["style_source"], "training": training,
             "evaluation": {"held_out": result["held_out"]}}
-    generator, config = result["generator"], result["generator_config"]
-    saved = save_style(out_dir or run_dir / f"step-{result['steps']}", name, generator, config, card)
-    click.echo(str(saved.card_path))
-    if install:
-        installed = save_style(user_styles_dir(), name, generator, config, card)
-        click.echo(f"stylecut export-style: installed as {installed.name!r} in {installed.card_path.parent}",
-                   err=True)
+    _save(out_dir or run_dir / f"step-{result['steps']}", name, result, card, install, "export-style")
