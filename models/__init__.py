@@ -5,6 +5,7 @@ Only this package imports Keras/TensorFlow, and only when a style is actually us
 
 from .registry import (
     StyleCard,
+    default_style,
     find_style,
     list_styles,
     load_stylizer,
@@ -13,5 +14,6 @@ from .registry import (
 )
 
 __all__ = [
-    "StyleCard", "find_style", "list_styles", "load_stylizer", "shipped_styles_dir", "user_styles_dir",
+    "StyleCard", "default_style", "find_style", "list_styles", "load_stylizer", "shipped_styles_dir",
+    "user_styles_dir",
 ]

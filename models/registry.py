@@ -20,8 +20,8 @@ from stylecut.core.errors import ModelError, StyleNotFoundError
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __all__ = [
-    "StyleCard", "find_style", "list_styles", "load_stylizer", "save_style", "shipped_styles_dir",
-    "user_styles_dir",
+    "StyleCard", "default_style", "find_style", "list_styles", "load_stylizer", "save_style",
+    "shipped_styles_dir", "user_styles_dir",
 ]
 
 CARD_FORMAT = "stylecut.style"
@@ -90,6 +90,12 @@ def list_styles() -> list[StyleCard]:
     names = {c.name for c in cards}
     cards += [c for c in _cards_in(user_styles_dir()) if c.name not in names]
     return cards
+
+
+def default_style(cards: list[StyleCard]) -> StyleCard | None:
+    """Of ``cards`` (e.g. :func:`list_styles`), the one whose card says ``"default": true``, else
+    the first; None if there are none."""
+    return next((c for c in cards if c.data.get("default")), cards[0] if cards else None)
 
 
 def find_style(name_or_path: str) -> StyleCard:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -174,6 +174,7 @@ class _Trainer:
         self.data_root = data_root
         self.resumed_wall_time = 0.0  # training seconds before this process (set by restore)
         self._load_data()
+        self.style_source = _style_source(cfg.style, cfg.style_video)
         self._train_step = tf.function(self._step_impl, reduce_retracing=True)
 
     # --- data -------------------------------------------------------------------------------
@@ -261,7 +262,8 @@ class _Trainer:
         prefix.parent.mkdir(parents=True, exist_ok=True)
         self.ckpt.write(str(prefix))
         state = {"step": step, "rng": self.rng.bit_generator.state, "config": self.cfg.to_dict(),
-                 "wall_time": wall_time}
+                 "wall_time": wall_time, "held_out": list(self.held_out.names),
+                 "style_source": self.style_source}
         (prefix.parent / f"step-{step:07d}.json").write_text(json.dumps(state))
         (prefix.parent / "latest").write_text(prefix.name)
         return prefix
@@ -364,14 +366,16 @@ def train(
         "steps": int(trainer.step.numpy()),
         "diversity": last_div,
         "held_out": list(trainer.held_out.names),
-        "style_source": _style_source(cfg.to_dict()),
+        "style_source": trainer.style_source,
+        "config": cfg.to_dict(),
+        "generator_config": cfg.generator,
     }
 
 
-def _style_source(config: dict[str, Any]) -> dict[str, str]:
-    if config.get("style"):
-        return manifest_entry(Path(config["style"][0]))
-    return {"file": Path(config.get("style_video") or "").name}
+def _style_source(style: Sequence[str], style_video: str | None) -> dict[str, str]:
+    if style:
+        return manifest_entry(Path(style[0]))
+    return {"file": Path(style_video or "").name}
 
 
 def _wall_time_at(log_path: Path, step: int) -> float | None:
@@ -396,15 +400,18 @@ def _wall_time_at(log_path: Path, step: int) -> float | None:
 
 def checkpoint_style(run: Path, step: int | None = None, *, data_root: Path | None = None) -> dict[str, Any]:
     """The EMA generator saved at checkpoint ``step`` (default: the latest) of the run folder
-    ``run``, with what its style card needs: the keys of :func:`train`'s summary plus
-    ``config`` (the run's ``TrainConfig`` as a dict), ``generator_config`` and ``wall_time``
-    (seconds of training up to ``step``, from the checkpoint or, for older runs, the log; or
-    None). Held-out names are stored relative to ``data_root`` (default: the first content
+    ``run``, with what its style card needs: the keys of :func:`train`'s summary but
+    ``trainer`` and ``diversity``; ``wall_time`` may be None.
+
+    Checkpoints record their training time, held-out list and style source; for checkpoints
+    written before they did, the time comes from the run's log and the held-out list is
+    recomputed from the content (names relative to ``data_root``, default: the first content
     folder's parent, as in training)."""
     folder = Path(run) / "checkpoints"
     saved = sorted(int(p.stem.removeprefix("step-")) for p in folder.glob("step-*.json"))
     if not saved:
-        raise ModelError(f"No checkpoints in {folder}. Received: run={str(run)!r}")
+        raise ModelError(f"{run} is not a training run folder (no checkpoints in {folder}). "
+                         f"Received: run={str(run)!r}")
     if step is None:
         step = saved[-1]
     if step not in saved:
@@ -421,18 +428,20 @@ def checkpoint_style(run: Path, step: int | None = None, *, data_root: Path | No
         tf.train.Checkpoint(g_ema=generator).read(str(prefix)).expect_partial().assert_existing_objects_matched()
     except (tf.errors.OpError, AssertionError, ValueError) as exc:
         raise ModelError(f"Checkpoint {prefix} cannot be restored: {exc}. Received: step={step}") from exc
-    contents = [Path(c) for c in config["content"]]
-    root = data_root or contents[0].resolve().parent  # as `stylecut train` stores names
-    content = load_images(contents, max_side=640, root=root)
-    held_out = split_held_out(content, config["held_out"])[1].names if config.get("held_out") else ()
+    held_out = state.get("held_out")
+    if held_out is None and config.get("held_out"):
+        contents = [Path(c) for c in config["content"]]
+        root = data_root or contents[0].resolve().parent  # as `stylecut train` stores names
+        held_out = split_held_out(load_images(contents, max_side=640, root=root), config["held_out"])[1].names
+    source = state.get("style_source") or _style_source(config["style"], config.get("style_video"))
     return {
         "generator": generator,
         "generator_config": generator_config,
         "config": config,
         "steps": step,
         "wall_time": state.get("wall_time") or _wall_time_at(Path(run) / "train.log.jsonl", step),
-        "held_out": list(held_out),
-        "style_source": _style_source(config),
+        "held_out": list(held_out or ()),
+        "style_source": source,
     }
 
 

@@ -28,7 +28,7 @@ from stylecut.core import (
     probe,
     render,
 )
-from stylecut.models import StyleCard, find_style, list_styles, load_stylizer
+from stylecut.models import StyleCard, default_style, find_style, list_styles, load_stylizer
 
 from .progress import JsonProgress, ProgressBar
 
@@ -250,7 +250,7 @@ def styles_cmd(as_json: bool) -> None:
         click.echo("No styles are installed. (Shipped styles live in the package's models/styles; "
                    "user styles go in $STYLECUT_STYLES.)")
         return
-    default = next((c for c in cards if c.data.get("default")), cards[0])
+    default = default_style(cards)
     for c in cards:
         click.echo(f"{c.name}{'  (default)' if c is default else ''}")
         for line in _card_lines(c):

@@ -24,7 +24,7 @@ from stylecut.core import (
 )
 from stylecut.core.errors import OutputDirError
 from stylecut.core.testing import make_clip
-from stylecut.models import find_style, list_styles, load_stylizer
+from stylecut.models import default_style, find_style, list_styles, load_stylizer
 
 from .progress import ProgressBar
 
@@ -58,10 +58,9 @@ def _default_stylizer(style: str | None) -> tuple[Stylizer, str | None]:
     if style is not None:
         card = find_style(style)
         return load_stylizer(card), card.name
-    cards = list_styles()
-    if not cards:
+    default = default_style(list_styles())
+    if default is None:
         return PassthroughStylizer(), None
-    default = next((c for c in cards if c.data.get("default")), cards[0])
     return load_stylizer(default), default.name
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from stylecut.core.errors import ModelError
 
 from .cli import cli
 from .progress import format_duration
@@ -25,19 +24,22 @@ def _install_option(default: bool):  # type: ignore[no-untyped-def]
                         help="Also copy the style into the user styles folder.")
 
 
-_data_root_option = click.option(
-    "--data-root",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder that card paths are stored relative to (default: the content folder's parent).",
-)
+def _data_root_option(help_text: str):  # type: ignore[no-untyped-def]
+    return click.option("--data-root", type=click.Path(path_type=Path), default=None, help=help_text)
 
 
-def _save(out_dir: Path, name: str, result: dict[str, Any], card: dict[str, Any], install: bool,
-          command: str) -> None:
-    """Write the style into ``out_dir`` (its card path on stdout) and, with ``install``, the user folder."""
+def _save(out_dir: Path, name: str, result: dict[str, Any], install: bool, command: str,
+          **training: object) -> None:
+    """Write the style of a training ``result`` (``train``'s or ``checkpoint_style``'s) with its
+    card into ``out_dir`` (the card path on stdout) and, with ``install``, the user folder."""
     from stylecut.models.registry import save_style, user_styles_dir
 
+    trained: dict[str, object] = {"steps": result["steps"], **training}
+    if result["wall_time"] is not None:
+        trained["wall_time_s"] = round(result["wall_time"], 1)
+    trained.update({"machine": "this run", "config": result["config"]})
+    card = {"style_source": result["style_source"], "training": trained,
+            "evaluation": {"held_out": result["held_out"]}}
     generator, config = result["generator"], result["generator_config"]
     saved = save_style(out_dir, name, generator, config, card)
     click.echo(str(saved.card_path))
@@ -133,7 +135,7 @@ def _save(out_dir: Path, name: str, result: dict[str, Any], card: dict[str, Any]
     show_default=True,
     help="auto = bfloat16 on CPUs with AMX/AVX512-BF16, else float32.",
 )
-@_data_root_option
+@_data_root_option("Folder that card paths are stored relative to (default: the content folder's parent).")
 @click.option("-q", "--quiet", is_flag=True)
 def train_cmd(
     name: str,
@@ -216,19 +218,7 @@ def train_cmd(
     result = train(cfg, resume=resume, data_root=root, progress=progress)
     if tty:
         click.echo("", err=True)
-    card = {
-        "style_source": result["style_source"],
-        "training": {
-            "steps": result["steps"],
-            "wall_time_s": round(result["wall_time"], 1),
-            "machine": "this run",
-            "config": cfg.to_dict(),
-        },
-        "evaluation": {"held_out": result["held_out"]},
-    }
-    if not (style or style_video):
-        raise ModelError("No style source given. Received: style=()")
-    _save(out_dir, name, {**result, "generator_config": cfg.generator}, card, install, "train")
+    _save(out_dir, name, result, install, "train")
 
 
 @cli.command("export-style")
@@ -237,23 +227,15 @@ def train_cmd(
 @click.option("--name", default=None, help="Name of the style (default: the run's --name).")
 @_out_option("Folder for NAME.weights.h5 and NAME.json (default: RUN_DIR/step-N).")
 @_install_option(False)
-@_data_root_option
+@_data_root_option("Only for checkpoints of older runs, which do not record their held-out list: the "
+                   "folder its names are relative to (default: the content folder's parent).")
 def export_style_cmd(
     run_dir: Path, step: int | None, name: str | None, out_dir: Path | None, install: bool,
     data_root: Path | None,
 ) -> None:
     """Make a style from a training checkpoint (e.g. an earlier step, before outputs lost diversity)."""
-    if not (run_dir / "checkpoints").is_dir():
-        raise ModelError(f"{run_dir} is not a training run folder (it has no checkpoints/). "
-                         f"Received: run_dir={str(run_dir)!r}")
     from stylecut.models.training import checkpoint_style
 
     result = checkpoint_style(run_dir, step, data_root=data_root)
-    name = name or result["config"]["name"]
-    training: dict[str, object] = {"steps": result["steps"], "checkpoint_of": str(run_dir)}
-    if result["wall_time"] is not None:
-        training["wall_time_s"] = round(result["wall_time"], 1)
-    training.update({"machine": "this run", "config": result["config"]})
-    card = {"style_source": result["style_source"], "training": training,
-            "evaluation": {"held_out": result["held_out"]}}
-    _save(out_dir or run_dir / f"step-{result['steps']}", name, result, card, install, "export-style")
+    _save(out_dir or run_dir / f"step-{result['steps']}", name or result["config"]["name"], result, install,
+          "export-style", checkpoint_of=str(run_dir))

@@ -201,6 +201,7 @@ def test_export_style_from_a_checkpoint(tiny_data, tmp_path: Path):
     assert first.exit_code == 0, first.output
     card = json.loads((tmp_path / "s" / "tiny_1.json").read_text())
     state = json.loads((run / "checkpoints" / "step-0000001.json").read_text())
+    assert state["held_out"] == result["held_out"] and state["style_source"] == result["style_source"]
     assert card["training"]["steps"] == 1
     assert card["training"]["wall_time_s"] == round(state["wall_time"], 1) > 0
     assert card["evaluation"]["held_out"] == result["held_out"]
@@ -217,6 +218,15 @@ def test_export_style_from_a_checkpoint(tiny_data, tmp_path: Path):
     # step 2 is the EMA generator the run ended with; step 1 is an earlier one
     assert all(np.array_equal(a, b) for a, b in zip(weights[0], final, strict=True))
     assert not all(np.array_equal(a, b) for a, b in zip(weights[1], final, strict=True))
+    # a checkpoint from before they recorded time, held-out list and source: recomputed / from the log
+    legacy = {k: v for k, v in state.items() if k not in ("wall_time", "held_out", "style_source")}
+    (run / "checkpoints" / "step-0000001.json").write_text(json.dumps(legacy))
+    old = runner.invoke(cli, ["export-style", str(run), "--step", "1", "--data-root", str(root),
+                              "--out", str(tmp_path / "old")])
+    assert old.exit_code == 0, old.output
+    old_card = json.loads((tmp_path / "old" / "tiny.json").read_text())
+    assert old_card["evaluation"]["held_out"] == result["held_out"]
+    assert old_card["style_source"] == card["style_source"] and "wall_time_s" not in old_card["training"]
     bad = runner.invoke(cli, ["export-style", str(run), "--step", "7"])
     assert bad.exit_code == 2 and "checkpoints at steps [1, 2]" in bad.output
     assert "not a training run folder" in runner.invoke(cli, ["export-style", str(tmp_path)]).output
