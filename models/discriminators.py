@@ -2,10 +2,12 @@
 
 Three heads look at a crop: RGB at full resolution (brush texture, ~70 px receptive field),
 RGB at ½ resolution (~140 px: whole strokes and swirls) and a high-pass greyscale view at full
-resolution (the texture band alone, so colour cannot carry the decision). An optional fourth head
-(``orientation``) sees the local stroke direction field at ½ resolution: the smoothed structure
-tensor of the luma as (cos 2θ, sin 2θ)·coherence and log energy, so it can tell painted strokes
-that follow forms from isotropic grain and from a photo's clean straight edges.
+resolution (the texture band alone, so colour cannot carry the decision). Optional heads
+(``orientation``) see the local stroke direction field, one per scale in ``orientation_scales``
+(½ resolution by default; 1 = full resolution, where single brush marks and a photo's sharp
+straight edges show): the smoothed structure tensor of the luma as (cos 2θ, sin 2θ)·coherence
+and log energy, so they can tell painted strokes that follow forms from isotropic grain and from
+a photo's clean straight edges.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import keras
 from keras import ops
+from stylecut.core.errors import ModelError
 
 __all__ = ["DiscriminatorConfig", "MultiScaleDiscriminator", "high_pass_grey", "orientation_field"]
 
@@ -28,6 +31,12 @@ class DiscriminatorConfig:
     scales: tuple[int, ...] = (1, 2)
     high_pass: bool = True
     orientation: bool = False
+    orientation_scales: tuple[int, ...] = (2,)
+
+    def __post_init__(self) -> None:
+        if not self.orientation_scales or any(s not in (1, 2) for s in self.orientation_scales):
+            raise ModelError("orientation_scales must hold 1 (full resolution) and/or 2 (½). "
+                             f"Received: orientation_scales={self.orientation_scales!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -41,11 +50,12 @@ def high_pass_grey(x: Any) -> Any:
     return 4.0 * (grey - blur)
 
 
-def orientation_field(x: Any, *, sigma_pool: int = 5) -> Any:
-    """(B, H/2, W/2, 3): structure-tensor orientation of the luma of ``x`` in [-1, 1].
+def orientation_field(x: Any, *, sigma_pool: int = 5, scale: int = 2) -> Any:
+    """(B, H/scale, W/scale, 3): structure-tensor orientation of the luma of ``x`` in [-1, 1].
 
     Channels: ((Jxx − Jyy), 2·Jxy) ÷ (Jxx + Jyy) — the doubled-angle direction scaled by
-    coherence — and log of the gradient energy; J is smoothed over ``sigma_pool``² pixels."""
+    coherence — and log of the gradient energy; J is smoothed over ``sigma_pool``² pixels and
+    average-pooled by ``scale`` (1 or 2)."""
     grey = 0.299 * x[..., 0:1] + 0.587 * x[..., 1:2] + 0.114 * x[..., 2:3]
     g = ops.pad(grey, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
     sobel_x = ops.convert_to_tensor(
@@ -59,7 +69,8 @@ def orientation_field(x: Any, *, sigma_pool: int = 5) -> Any:
     half = sigma_pool // 2
     j = ops.pad(j, ((0, 0), (half, half), (half, half), (0, 0)), mode="reflect")
     j = ops.average_pool(j, pool_size=sigma_pool, strides=1, padding="valid")
-    j = ops.average_pool(j, pool_size=2, strides=2, padding="valid")
+    if scale > 1:
+        j = ops.average_pool(j, pool_size=scale, strides=scale, padding="valid")
     jxx, jyy, jxy = j[..., 0:1], j[..., 1:2], j[..., 2:3]
     trace = jxx + jyy + 1e-5
     return ops.concatenate(
@@ -90,7 +101,10 @@ class MultiScaleDiscriminator(keras.Model):
         c = self.config
         self.heads = [_patch_head(c.channels, c.layers, 3, f"rgb_x{s}") for s in c.scales]
         self.texture = _patch_head(c.channels, c.layers, 1, "texture") if c.high_pass else None
-        self.strokes = _patch_head(c.channels, c.layers, 3, "strokes") if c.orientation else None
+        scales = c.orientation_scales if c.orientation else ()
+        # one attribute per scale (not a list): checkpoints of earlier runs keep their names
+        self.strokes = _patch_head(c.channels, c.layers, 3, "strokes") if 2 in scales else None
+        self.strokes_x1 = _patch_head(c.channels, c.layers, 3, "strokes_x1") if 1 in scales else None
 
     def call(self, x: Any, training: bool | None = None) -> list[Any]:
         outs = []
@@ -99,8 +113,9 @@ class MultiScaleDiscriminator(keras.Model):
             outs.append(head(view, training=training))
         if self.texture is not None:
             outs.append(self.texture(high_pass_grey(x), training=training))
-        if self.strokes is not None:
-            outs.append(self.strokes(orientation_field(x), training=training))
+        for scale, head in ((2, self.strokes), (1, self.strokes_x1)):
+            if head is not None:
+                outs.append(head(orientation_field(x, scale=scale), training=training))
         return outs
 
     def get_config(self) -> dict[str, Any]:

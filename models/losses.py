@@ -81,13 +81,18 @@ def _yuv(x: Any) -> Any:
     return ops.concatenate([y, u, v], axis=-1)
 
 
-def colour_moment_loss(outputs: Any, style: Any) -> Any:
-    """Match each output's per-channel mean and std (YUV) to those of the style crops (like
-    Reinhard's transfer, but learned): holds palette and saturation against washed-out outputs."""
+def colour_moment_loss(outputs: Any, style: Any, *, per_image: bool = True) -> Any:
+    """Match the per-channel mean and std (YUV) of the outputs to those of the style crops (like
+    Reinhard's transfer, but learned): holds palette and saturation against washed-out outputs.
+
+    ``per_image`` matches each output's moments, pulling every image to the painting's mean
+    colour; ``False`` matches the moments of the whole batch, so the palette holds on average
+    while images keep their own tones (more diverse outputs)."""
     o, s = _yuv(outputs), _yuv(style)
-    om, osd = ops.mean(o, axis=(1, 2)), ops.std(o, axis=(1, 2))
+    axes = (1, 2) if per_image else (0, 1, 2)
+    om, osd = ops.mean(o, axis=axes), ops.std(o, axis=axes)
     sm, ssd = ops.mean(s, axis=(0, 1, 2)), ops.std(s, axis=(0, 1, 2))
-    return ops.mean(ops.abs(om - sm[None])) + ops.mean(ops.abs(osd - ssd[None]))
+    return ops.mean(ops.abs(om - sm)) + ops.mean(ops.abs(osd - ssd))
 
 
 class RandomFeatures(keras.Model):

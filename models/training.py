@@ -39,7 +39,9 @@ from .losses import (  # noqa: E402
     temporal_loss,
 )
 
-__all__ = ["TrainConfig", "TrainStatus", "checkpoint_style", "train"]
+__all__ = ["COLOUR_MATCH", "TrainConfig", "TrainStatus", "checkpoint_style", "train"]
+
+COLOUR_MATCH = ("image", "batch")  # colour_moment_loss per output image / over the batch
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +56,7 @@ class TrainConfig:
     generator: GeneratorConfig = field(default_factory=lambda: GENERATOR_PRESETS["fast"])
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     crop: int = 256
+    style_scale: tuple[float, float] = (1.0, 2.2)
     batch: int = 4
     steps: int = 3000
     lr_g: float = 2e-4
@@ -63,6 +66,7 @@ class TrainConfig:
     w_adv: float = 1.0
     w_content: float = 1.5
     w_colour: float = 3.0
+    colour_match: str = "image"
     w_gram: float = 5.0
     w_temporal: float = 2.0
     temporal_noise: float = 0.0
@@ -91,6 +95,15 @@ class TrainConfig:
         if self.crop % self.generator.multiple or self.crop < 64:
             raise ModelError(
                 f"crop must be >= 64 and a multiple of {self.generator.multiple}. Received: crop={self.crop}"
+            )
+        if len(self.style_scale) != 2 or not 1.0 <= self.style_scale[0] <= self.style_scale[1]:
+            raise ModelError(
+                "style_scale must be (min, max) with 1 <= min <= max: the style image's short side "
+                f"as a multiple of the crop. Received: style_scale={self.style_scale!r}"
+            )
+        if self.colour_match not in COLOUR_MATCH:
+            raise ModelError(
+                f"colour_match must be one of {COLOUR_MATCH}. Received: colour_match={self.colour_match!r}"
             )
         if not self.temporal_noise >= 0:
             raise ModelError(f"temporal_noise must be >= 0. Received: temporal_noise={self.temporal_noise!r}")
@@ -211,7 +224,12 @@ class _Trainer:
     def _style_batch(self) -> np.ndarray:
         c = self.cfg
         return random_crops(
-            self.style.images, c.batch, c.crop, self.rng, short_side=(c.crop, int(c.crop * 2.2)), rotate=True
+            self.style.images,
+            c.batch,
+            c.crop,
+            self.rng,
+            short_side=(int(c.crop * c.style_scale[0]), int(c.crop * c.style_scale[1])),
+            rotate=True,
         )
 
     # --- one step -----------------------------------------------------------------------------
@@ -227,7 +245,7 @@ class _Trainer:
             g_fake = self.d(diff_augment(fake, self.seed), training=True)
             adv = generator_adversarial_loss([tf.cast(x, tf.float32) for x in g_fake], c.loss)
             cont = content_loss(content, fake)
-            colour = colour_moment_loss(fake, style)
+            colour = colour_moment_loss(fake, style, per_image=c.colour_match == "image")
             losses = {"d": d_loss, "adv": adv, "content": cont, "colour": colour}
             g_loss = c.w_adv * adv + c.w_content * cont + c.w_colour * colour
             if c.w_temporal > 0:

@@ -262,10 +262,14 @@ def _card_lines(card: StyleCard) -> list[str]:
     lines = [card.description] if card.description else []
     training = card.data.get("training") or {}
     parts = []
+    init = (training.get("config") or {}).get("init")
     if isinstance(training.get("steps"), int):
-        parts.append(f"{training['steps']} steps")
+        parts.append(f"{training['steps']} steps" + (f" from {init}" if isinstance(init, str) else ""))
     if isinstance(training.get("wall_time_s"), (int, float)):
-        parts.append(f"{training['wall_time_s'] / 60:.0f} min training")
+        minutes = f"{training['wall_time_s'] / 60:.0f} min training"
+        if isinstance(training.get("wall_time_with_init_s"), (int, float)):
+            minutes += f" ({training['wall_time_with_init_s'] / 60:.0f} min with its --init)"
+        parts.append(minutes)
     evaluation = card.data.get("evaluation") or {}
     ratios = (evaluation.get("ratios") or {}).get("reinhard") or {}
     output = evaluation.get("output") or {}

@@ -83,6 +83,16 @@ def _save(out_dir: Path, name: str, result: dict[str, Any], install: bool, comma
 @click.option("--steps", type=int, default=3000, show_default=True)
 @click.option("--batch", type=int, default=4, show_default=True)
 @click.option("--crop", type=int, default=256, show_default=True, help="Training crop size (multiple of 8).")
+@click.option(
+    "--style-scale",
+    type=(float, float),
+    default=(1.0, 2.2),
+    show_default=True,
+    metavar="MIN MAX",
+    help="Short side of the style image, as a multiple of --crop, that its crops are cut from "
+    "(uniform in MIN..MAX). Near 1: the discriminator sees the painting at the scale of a whole "
+    "picture, the scale its strokes are judged at by `stylecut evaluate`.",
+)
 @click.option("--lr-g", type=float, default=2e-4, show_default=True)
 @click.option("--lr-d", type=float, default=4e-4, show_default=True)
 @click.option(
@@ -94,6 +104,14 @@ def _save(out_dir: Path, name: str, result: dict[str, Any], install: bool, comma
 )
 @click.option("--w-content", type=float, default=1.5, show_default=True)
 @click.option("--w-colour", type=float, default=3.0, show_default=True)
+@click.option(
+    "--colour-match",
+    type=click.Choice(["image", "batch"]),
+    default="image",
+    show_default=True,
+    help="Match the painting's colour moments per output image, or over the batch (the palette "
+    "holds on average and each image keeps its own tones: more diverse outputs).",
+)
 @click.option(
     "--w-gram",
     type=float,
@@ -115,6 +133,14 @@ def _save(out_dir: Path, name: str, result: dict[str, Any], install: bool, comma
     default=False,
     show_default=True,
     help="Add a discriminator head that sees the stroke direction field (structure tensor).",
+)
+@click.option(
+    "--d-orientation-scales",
+    type=click.Choice(["2", "1", "1,2"]),
+    default="2",
+    show_default=True,
+    help="Where the --d-orientation head(s) look: 2 = ½ resolution (whole strokes), 1 = full "
+    "resolution (single brush marks, a photo's sharp edges), 1,2 = both.",
 )
 @click.option(
     "--held-out",
@@ -148,15 +174,18 @@ def train_cmd(
     steps: int,
     batch: int,
     crop: int,
+    style_scale: tuple[float, float],
     lr_g: float,
     lr_d: float,
     loss: str,
     w_content: float,
     w_colour: float,
+    colour_match: str,
     w_gram: float,
     w_temporal: float,
     temporal_noise: float,
     d_orientation: bool,
+    d_orientation_scales: str,
     held_out: int,
     seed: int,
     init: str | None,
@@ -183,6 +212,7 @@ def train_cmd(
         out=str(out_dir),
         generator=GENERATOR_PRESETS[preset],
         crop=crop,
+        style_scale=style_scale,
         batch=batch,
         steps=steps,
         lr_g=lr_g,
@@ -190,10 +220,14 @@ def train_cmd(
         loss=loss,
         w_content=w_content,
         w_colour=w_colour,
+        colour_match=colour_match,
         w_gram=w_gram,
         w_temporal=w_temporal,
         temporal_noise=temporal_noise,
-        discriminator=DiscriminatorConfig(orientation=d_orientation),
+        discriminator=DiscriminatorConfig(
+            orientation=d_orientation,
+            orientation_scales=tuple(int(s) for s in d_orientation_scales.split(",")),
+        ),
         held_out=held_out,
         seed=seed,
         init=init,

@@ -68,7 +68,9 @@ def test_styles_lists_cards_with_default_and_evaluation(runner: CliRunner, monke
                   "ratios": {"reinhard": {"texture": 0.34, "colour": 0.55, "stroke": 0.72}}}
     cards = {"alpha": {"style_source": {"title": "A painting", "licence": "PD"}},
              "beta": {"default": True, "training": {"steps": 3000, "wall_time_s": 1764.0},
-                      "evaluation": evaluation}}
+                      "evaluation": evaluation},
+             "gamma": {"training": {"steps": 1000, "wall_time_s": 610.0, "wall_time_with_init_s": 2374.0,
+                                    "config": {"init": "beta"}}}}
     for name, data in cards.items():
         (tmp_path / f"{name}.json").write_text(json.dumps({"name": name, **data}))
     result = run(runner, "styles")
@@ -79,7 +81,8 @@ def test_styles_lists_cards_with_default_and_evaluation(runner: CliRunner, monke
     assert "3000 steps; 29 min training; vs Reinhard: texture 0.34x, colour 0.55x, stroke 0.72x; " \
            "structure 0.75, diversity 0.65" in result.stdout
     listed = json.loads(run(runner, "styles", "--json").stdout)
-    assert [c["name"] for c in listed] == ["alpha", "beta"] and listed[1]["default"] is True
+    assert "1000 steps from beta; 10 min training (40 min with its --init)" in result.stdout
+    assert [c["name"] for c in listed] == ["alpha", "beta", "gamma"] and listed[1]["default"] is True
 
 
 def test_render_with_unknown_style_is_a_one_line_error(runner: CliRunner, small_clip: Path,

@@ -67,6 +67,24 @@ def test_one_step_changes_generator_and_discriminator(tiny_data, tmp_path: Path)
     assert int(trainer.step.numpy()) == 1
 
 
+def test_style_scale_sets_the_scale_of_style_crops(tiny_data, tmp_path: Path):
+    root, style = tiny_data
+    whole = cv2.resize(cv2.cvtColor(cv2.imread(str(style)), cv2.COLOR_BGR2RGB), (64, 64),
+                       interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1.0
+    views = [np.rot90(v, k) for v in (whole, whole[:, ::-1]) for k in range(4)]
+
+    def is_whole_picture(crop: np.ndarray) -> bool:
+        return any(np.allclose(crop, v, atol=1e-6) for v in views)
+
+    # Short side = 1 × crop: every crop is the whole (96 px) style image shrunk to 64 px.
+    whole_scale = _Trainer(tiny_config(root, style, tmp_path / "a", style_scale=(1.0, 1.0)), root)
+    assert all(is_whole_picture(c) for c in whole_scale._style_batch())
+    # At 1.5–2.2 × crop a crop is a part of the picture, at a finer scale.
+    finer = _Trainer(tiny_config(root, style, tmp_path / "b", style_scale=(1.5, 2.2)), root)
+    assert not any(is_whole_picture(c) for c in finer._style_batch())
+    assert tiny_config(root, style, tmp_path / "c").style_scale == (1.0, 2.2)
+
+
 def test_orientation_field_reads_stroke_direction_and_coherence():
     from stylecut.models.discriminators import orientation_field
 
@@ -80,22 +98,28 @@ def test_orientation_field_reads_stroke_direction_and_coherence():
     noise = np.random.default_rng(0).uniform(-1, 1, (1, 64, 64, 3)).astype(np.float32)
     coherence = np.hypot(*np.moveaxis(np.asarray(orientation_field(noise))[0, ..., :2], -1, 0))
     assert coherence.mean() < 0.5  # isotropic grain is not a stroke
+    full = np.asarray(orientation_field(vertical_stripes, scale=1))
+    assert full.shape == (1, 64, 64, 3)
+    np.testing.assert_allclose(full[0, 8:-8, 8:-8, 0], 1.0, atol=0.02)
 
 
-def test_orientation_head_trains(tiny_data, tmp_path: Path):
+@pytest.mark.parametrize("scales", [(2,), (1, 2)])
+def test_orientation_heads_train(tiny_data, tmp_path: Path, scales: tuple[int, ...]):
     import tensorflow as tf
 
     root, style = tiny_data
-    cfg = tiny_config(root, style, tmp_path / "run",
-                      discriminator=DiscriminatorConfig(channels=8, layers=2, orientation=True))
-    trainer = _Trainer(cfg, root)
-    head = trainer.d.strokes
-    assert head is not None and len(trainer.d(tf.zeros((1, 64, 64, 3)))) == 4
-    before = [w.numpy().copy() for w in head.trainable_variables]
+    d_cfg = DiscriminatorConfig(channels=8, layers=2, orientation=True, orientation_scales=scales)
+    trainer = _Trainer(tiny_config(root, style, tmp_path / "run", discriminator=d_cfg), root)
+    heads = [h for h in (trainer.d.strokes, trainer.d.strokes_x1) if h is not None]
+    assert len(heads) == len(scales) and len(trainer.d(tf.zeros((1, 64, 64, 3)))) == 3 + len(scales)
+    before = [[w.numpy().copy() for w in h.trainable_variables] for h in heads]
     losses = trainer._train_step(tf.constant(trainer._content_batch()), tf.constant(trainer._style_batch()))
     assert np.isfinite(float(losses["d"]))
-    after = head.trainable_variables
-    assert any(not np.array_equal(a, b.numpy()) for a, b in zip(before, after, strict=True))
+    for head, old in zip(heads, before, strict=True):
+        new = head.trainable_variables
+        assert any(not np.array_equal(a, b.numpy()) for a, b in zip(old, new, strict=True))
+    with pytest.raises(ModelError, match="orientation_scales"):
+        DiscriminatorConfig(orientation=True, orientation_scales=(4,))
 
 
 def test_temporal_loss_is_equivariance_plus_noise_robustness():
@@ -109,6 +133,20 @@ def test_temporal_loss_is_equivariance_plus_noise_robustness():
     assert float(temporal_loss(identity, x, x, seed)) < 1e-5
     noisy = float(temporal_loss(identity, x, x, seed, noise=0.05))
     assert noisy == pytest.approx(0.05 * np.sqrt(2 / np.pi), rel=0.1)
+
+
+def test_colour_moments_per_image_or_over_the_batch():
+    from stylecut.models.losses import colour_moment_loss
+
+    rng = np.random.default_rng(2)
+    texture = rng.uniform(-0.3, 0.3, (1, 32, 32, 3)).astype(np.float32)
+    style = np.concatenate([texture - 0.4, texture + 0.4])  # a dark and a bright crop
+    # Outputs with exactly the painting's crops: per image each is 0.4 off the mean luma (and its
+    # std is not the batch's), so it is pulled to the average tone; over the batch they match.
+    per_image = float(colour_moment_loss(style, style))
+    assert per_image > 0.4 / 3
+    assert float(colour_moment_loss(style, style, per_image=False)) < 1e-6
+    assert float(colour_moment_loss(style[::-1], style, per_image=False)) < 1e-6
 
 
 def test_resume_continues_exactly(tiny_data, tmp_path: Path):
@@ -147,6 +185,12 @@ def test_bad_configs_raise_model_error(tiny_data, tmp_path: Path):
         tiny_config(root, style, tmp_path, loss="wgan")
     with pytest.raises(ModelError, match="temporal_noise"):
         tiny_config(root, style, tmp_path / "bad", temporal_noise=-0.1)
+    with pytest.raises(ModelError, match="colour_match"):
+        tiny_config(root, style, tmp_path / "bad", colour_match="pixel")
+    with pytest.raises(ModelError, match="style_scale"):
+        tiny_config(root, style, tmp_path / "bad", style_scale=(0.5, 2.0))
+    with pytest.raises(ModelError, match="style_scale"):
+        tiny_config(root, style, tmp_path / "bad", style_scale=(2.0, 1.5))
     with pytest.raises(ModelError, match="No checkpoint"):
         train(tiny_config(root, style, tmp_path / "nothing"), data_root=root, resume=True)
 
