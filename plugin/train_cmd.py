@@ -13,6 +13,8 @@ from .progress import format_duration
 
 # models.generators.GENERATOR_PRESETS' keys (that module imports Keras: the CLI must load without it)
 GENERATOR_PRESET_NAMES = ("fast", "fast-resize", "quality", "tiny")
+# models.training.COLOUR_MATCH (same reason)
+COLOUR_MATCH_NAMES = ("image", "batch")
 
 
 def _out_option(help_text: str):  # type: ignore[no-untyped-def]
@@ -106,7 +108,7 @@ def _save(out_dir: Path, name: str, result: dict[str, Any], install: bool, comma
 @click.option("--w-colour", type=float, default=3.0, show_default=True)
 @click.option(
     "--colour-match",
-    type=click.Choice(["image", "batch"]),
+    type=click.Choice(list(COLOUR_MATCH_NAMES)),
     default="image",
     show_default=True,
     help="Match the painting's colour moments per output image, or over the batch (the palette "

@@ -118,8 +118,6 @@ def test_orientation_heads_train(tiny_data, tmp_path: Path, scales: tuple[int, .
     for head, old in zip(heads, before, strict=True):
         new = head.trainable_variables
         assert any(not np.array_equal(a, b.numpy()) for a, b in zip(old, new, strict=True))
-    with pytest.raises(ModelError, match="orientation_scales"):
-        DiscriminatorConfig(orientation=True, orientation_scales=(4,))
 
 
 def test_temporal_loss_is_equivariance_plus_noise_robustness():
@@ -185,6 +183,8 @@ def test_bad_configs_raise_model_error(tiny_data, tmp_path: Path):
         tiny_config(root, style, tmp_path, loss="wgan")
     with pytest.raises(ModelError, match="temporal_noise"):
         tiny_config(root, style, tmp_path / "bad", temporal_noise=-0.1)
+    with pytest.raises(ModelError, match="orientation_scales"):
+        DiscriminatorConfig(orientation=True, orientation_scales=(4,))
     with pytest.raises(ModelError, match="colour_match"):
         tiny_config(root, style, tmp_path / "bad", colour_match="pixel")
     with pytest.raises(ModelError, match="style_scale"):
@@ -195,10 +195,26 @@ def test_bad_configs_raise_model_error(tiny_data, tmp_path: Path):
         train(tiny_config(root, style, tmp_path / "nothing"), data_root=root, resume=True)
 
 
-def test_train_cli_offers_every_generator_preset():
-    from stylecut.plugin.train_cmd import GENERATOR_PRESET_NAMES
+def test_train_cli_offers_every_generator_preset_and_colour_match():
+    from stylecut.models.training import COLOUR_MATCH
+    from stylecut.plugin.train_cmd import COLOUR_MATCH_NAMES, GENERATOR_PRESET_NAMES
 
     assert sorted(GENERATOR_PRESET_NAMES) == sorted(GENERATOR_PRESETS)
+    assert COLOUR_MATCH_NAMES == COLOUR_MATCH
+
+
+def test_train_cli_defaults_are_the_config_defaults():
+    from dataclasses import fields
+
+    from stylecut.plugin.train_cmd import train_cmd
+
+    config = {f.name: f.default for f in fields(TrainConfig)}
+    shared = {p.name: p.default for p in train_cmd.params if p.name in config}
+    assert {"crop", "style_scale", "colour_match", "w_colour", "temporal_noise"} <= set(shared)
+    for name, default in shared.items():
+        if name in ("name", "style", "style_video", "content", "precision"):
+            continue  # per run (no CLI default), or resolved from "auto" by the CLI
+        assert default == config[name], name
 
 
 def test_train_cli_saves_and_installs_a_style(tiny_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
