@@ -24,6 +24,13 @@ The bars (issue "temporal coherence"):
   frames: input | per-frame | stable, then 1:1 crops of the fastest-moving region of the three
   and |stable - per-frame| x8 of that crop (ghost trails show up there as shapes).
 
+A **propagation floor** is reported next to each clip: the first per-frame output dragged along
+the input's motion (each frame = the previous one warped by the flow, nothing new blended in),
+with the stabiliser's flow (``STABILISER_FLOW``) and with the metric's own flow (DIS MEDIUM, full
+size). It is the warping error of a perfectly frozen texture that only moves with that flow:
+a stabiliser that takes anything from new frames cannot go below it, so where the floor / input
+ratio is above 1.5 the st/in bar is out of reach for that flow.
+
 ``--style-b`` (ablation, e.g. a style trained without the temporal loss) is rendered the same
 way and reported with the same warping errors.
 
@@ -57,6 +64,7 @@ import numpy as np  # noqa: E402
 from stylecut.core import (  # noqa: E402
     EncodeSettings,
     FlowEstimator,
+    FlowSettings,
     PassthroughStylizer,
     RenderSettings,
     VideoReader,
@@ -65,6 +73,7 @@ from stylecut.core import (  # noqa: E402
     save_png,
 )
 from stylecut.core.metrics import stroke_distance, style_distance, warping_error  # noqa: E402
+from stylecut.core.temporal import STABILISER_FLOW, backward_warp  # noqa: E402
 from stylecut.core.testing import make_clip  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -159,6 +168,15 @@ def render_timed(src: Path, dst: Path, stylizer: Any, temporal: str, size: tuple
     return time.perf_counter() - t0
 
 
+def propagate(ins: list[np.ndarray], first: np.ndarray, settings: FlowSettings) -> list[np.ndarray]:
+    """``first`` carried along the motion of ``ins`` (frame t = frame t-1 warped by flow t -> t-1)."""
+    flow = FlowEstimator(settings)
+    out = [first]
+    for prev, cur in zip(ins, ins[1:], strict=False):
+        out.append(backward_warp(out[-1], flow.flow(cur, prev)))
+    return out
+
+
 def flow_p99(frames: list[np.ndarray]) -> list[float]:
     """Per consecutive pair, the 99th percentile of the input's flow magnitude (pixels)."""
     est = FlowEstimator()
@@ -192,6 +210,8 @@ class ClipResult:
     b_we_off: float | None = None
     b_we_stable: float | None = None
     max_flow_p99: float = 0.0
+    floor_stabiliser: float | None = None
+    floor_metric: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -415,6 +435,11 @@ def main(argv: list[str] | None = None) -> int:
               f"stable {we_st * 1e3:.3f} ({time.perf_counter() - t1:.1f} s)", flush=True)
         res = ClipResult(name, size, n, we_in, we_off, we_st, fps_off, fps_stable,
                          times["off"], times["stable"])
+        metric_flow = FlowSettings(scale=1.0, preset=cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        res.floor_stabiliser = warping_error(ins, propagate(ins, offs[0], STABILISER_FLOW))
+        res.floor_metric = warping_error(ins, propagate(ins, offs[0], metric_flow))
+        print(f"  propagation floor x1e3: stabiliser's flow {res.floor_stabiliser * 1e3:.3f}, "
+              f"metric's flow {res.floor_metric * 1e3:.3f}", flush=True)
         res.extra["mean_abs_stable_minus_off"] = float(np.mean(
             [np.mean(cv2.absdiff(a, b)) for a, b in zip(offs, stabs, strict=True)]))
 
@@ -527,6 +552,13 @@ def print_report(results: list[ClipResult], skipped: list[str], style: str,
         print(f"{'mean ratio':<22} {'':>7} {'':>7} {fmt(mt):>7} {verdict(mt, BAR_STYLE)} "
               f"{'':>7} {'':>7} {fmt(mc):>7} {verdict(mc, BAR_STYLE)}")
         print("(|st-pf| = mean absolute difference stable vs per-frame output, 0-255)")
+
+    print("\npropagation floor (WE of the first output frozen and moved along the flow) / WE input:")
+    for r in results:
+        if r.floor_stabiliser is not None and r.floor_metric is not None:
+            print(f"{r.name[:22]:<22} stabiliser's flow {r.floor_stabiliser / r.we_input:7.2f}   "
+                  f"metric's flow {r.floor_metric / r.we_input:7.2f}   "
+                  f"(stable / input {r.r_input:.2f})")
 
     if style_b is not None:
         print(f"\nablation: warping error x1e3, style A = {style} vs style B = {style_b}")

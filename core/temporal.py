@@ -62,7 +62,9 @@ _CUT_THRESHOLD = 0.22
 
 _REMAP_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.int16),
                  np.dtype(np.float32), np.dtype(np.float64))
-_FEATHER = 5  # box blur (pixels of the flow grid) that softens the confidence mask's edges
+_FEATHER = 5  # box blur (pixels of the flow grid) that softens the trust mask's edges
+_WARP_INTERPOLATION = cv2.INTER_LINEAR  # bicubic: 4 ms more at 640x360; the detail gain undoes the blur
+_DETAIL_SIGMA = 2.5  # the detail band the stabiliser restores: what a Gaussian of this sigma removes
 _ERROR_BLUR = 5  # box blur (frame pixels) of the input-vs-warped error: noise alone does not fade α
 
 
@@ -264,25 +266,39 @@ def _occlusion(forward: np.ndarray, backward: np.ndarray, unit: float) -> np.nda
 
 
 def _occlusion_planes(fx: np.ndarray, fy: np.ndarray, backward: np.ndarray, unit: float) -> np.ndarray:
-    h, w = fx.shape
     map_x, map_y = _maps(fx, fy)
     bx, by = cv2.split(_remap(backward, map_x, map_y))
     f_sq = fx * fx + fy * fy
-    b_sq = bx * bx + by * by
     sx, sy = fx + bx, fy + by
     # |F + B_w|² > 0.01 (|F|² + |B_w|²) + 0.5 px² (full-frame pixels: the constant scales by unit²)
-    fb_limit = np.float32(_FB_RELATIVE) * (f_sq + b_sq) + np.float32(_FB_ABSOLUTE * unit * unit)
+    fb_limit = np.float32(_FB_RELATIVE) * (f_sq + bx * bx + by * by) + np.float32(_FB_ABSOLUTE * unit * unit)
     occluded = sx * sx + sy * sy > fb_limit
+    occluded |= _boundary_planes(fx, fy, unit, map_x, map_y)
+    return occluded
+
+
+def _boundary_planes(
+    fx: np.ndarray,
+    fy: np.ndarray,
+    unit: float,
+    map_x: np.ndarray | None = None,
+    map_y: np.ndarray | None = None,
+) -> np.ndarray:
+    """Motion boundaries (Ruder et al. 2016) and flow leaving the frame: the tests that need no
+    reverse flow."""
+    h, w = fx.shape
+    if map_x is None or map_y is None:
+        map_x, map_y = _maps(fx, fy)
+    f_sq = fx * fx + fy * fy
     # |∇F_x|² + |∇F_y|² > 0.01 |F|² + 0.002 (flow gradients are dimensionless, |F|² is in px²)
     grad = np.zeros((h, w), np.float32)
     for channel in (fx, fy):
         for dx, dy in ((1, 0), (0, 1)):
             d = cv2.Sobel(channel, cv2.CV_32F, dx, dy, ksize=1, scale=0.5, borderType=cv2.BORDER_REPLICATE)
             grad += d * d
-    occluded |= grad > np.float32(_MB_RELATIVE / (unit * unit)) * f_sq + np.float32(_MB_ABSOLUTE)
-    # The flow leaves the frame.
-    occluded |= (map_x < 0) | (map_x > w - 1) | (map_y < 0) | (map_y > h - 1)
-    return occluded
+    boundary = grad > np.float32(_MB_RELATIVE / (unit * unit)) * f_sq + np.float32(_MB_ABSOLUTE)
+    boundary |= (map_x < 0) | (map_x > w - 1) | (map_y < 0) | (map_y > h - 1)
+    return boundary
 
 
 def occlusion_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
@@ -381,11 +397,12 @@ def _check_threshold(threshold: object, name: str = "threshold") -> float:
 
 # --------------------------------------------------------------------------- stabiliser
 
-#: The stabiliser's flow: DIS MEDIUM at 0.4× size (256×144 for 640×360). Its errors, times the
-#: brush texture's gradients, are what is left of the flicker, so it pays for a better preset
-#: than ULTRAFAST; 0.4 rather than 0.5 keeps a stabilised render at ≥ 0.7× the per-frame speed
-#: (benchmarks/bench_temporal.py; FAST at 0.5 is as fast but leaves ~1.3× the warping error).
-STABILISER_FLOW = FlowSettings(scale=0.4, preset=cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+#: The stabiliser's flow: DIS MEDIUM at 0.6× size (384×216 for 640×360), one direction per frame.
+#: Its errors, times the brush texture's gradients, are what is left of the flicker: a frozen
+#: stylised frame dragged along this flow has 2–3× lower warping error than along the same preset
+#: at 0.4× (benchmarks/bench_temporal.py, "propagation floor"); one flow at 0.6× costs about what
+#: two at 0.4× did, so the render stays at ≥ 0.7× the per-frame speed.
+STABILISER_FLOW = FlowSettings(scale=0.6, preset=cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
 
 
 @dataclass
@@ -401,39 +418,59 @@ class Motion:
 
     ``fresh``: no usable previous frame (first frame, scene cut, size change, skipped);
     otherwise ``maps`` (fixed-point ``cv2.remap`` maps that pull the previous frame onto this
-    one) and ``confidence`` (float32 ``(H, W)`` in [0, 1]: how far the previous output may be
-    trusted at each pixel)."""
+    one) and ``weight`` (float32 ``(H, W)`` in [0, 1): the previous output's share of each
+    output pixel at strength 1)."""
 
     fresh: bool
     maps: tuple[np.ndarray, np.ndarray] | None = None
-    confidence: np.ndarray | None = None
+    weight: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class _Blend:
     blend: float
+    hold: float
     max_error: float
+    static_error: float
+    detail_gain: float
     cut_threshold: float
+
+
+def _check_fraction(value: object, name: str, why: str) -> float:
+    if not _is_number(value) or not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be a number in (0, 1) ({why}). Received: {name}={value!r}")
+    return float(value)
 
 
 class Stabilizer:
     """Temporal stabilisation of a stylised sequence, fed frame by frame in order.
 
-    Each output is ``α·warp(previous output) + (1 − α)·stylized`` where ``α = blend × strength ×
-    confidence``. The confidence is 0 on occluded pixels (:func:`occlusion_mask` on the flows
-    between the previous and current *input* frames), ramps up over a few pixels next to them
-    (no hard seams), and fades linearly to 0 where the previous *input*, warped by the same
-    flow, differs from the current input by ``max_error`` or more (mean over channels and a 5×5
-    neighbourhood, [0, 1] units): where the flow explains the input, the stylisation's own
-    flicker is blended away however large it is; where it does not (fast or non-rigid motion
-    the flow missed), nothing is blended, so there are no ghost trails. The previous output is
-    warped with bicubic interpolation, so the blended history does not blur the brush texture.
+    Each output is ``α·warp(previous output) + (1 − α)·stylized``, with the previous output
+    warped along the flow from the current *input* frame to the previous one (bilinear).
+    ``α = strength × trust × w`` per pixel:
+
+    - ``trust`` comes from the input only: the warped previous input differs from the current
+      one by ``e`` (mean over channels and a 5×5 neighbourhood, [0, 1] units); trust fades
+      linearly from 1 to 0 as ``e`` goes to ``max_error``, and is 0 at motion boundaries and
+      where the flow leaves the frame unless ``e`` is below ``static_error`` (there the warped
+      input matches, so the warp is right whatever the flow's gradient says). Where the flow
+      explains the input, the stylisation's own flicker is blended away however large it is;
+      where it does not (fast or non-rigid motion the flow missed), nothing is blended, so there
+      are no ghost trails.
+    - ``w`` goes from ``hold`` where ``e`` is 0 down to ``blend`` at ``static_error``: pixels whose
+      input did not change keep more of their history (the generator turns compression noise
+      into texture changes; here they have no reason to change).
+
+    Averaging two partly unrelated textures, and resampling the history, lower the texture's
+    contrast (the style washes out over a few frames), so the blended frame's fine luma detail
+    (what a Gaussian of σ = 2.5 px removes) is amplified back towards the local detail energy of
+    ``stylized`` (8×8-pixel means), by at most ``detail_gain`` (1 turns this off).
     The first frame, the first after :meth:`reset` or after a scene cut between input frames,
     and any frame with strength 0 come out exactly as ``stylized``.
 
     The work is split in two so a renderer can run the motion analysis ahead, on the decoder's
-    thread: :meth:`analyse` (flows, occlusion, confidence: input frames only) and :meth:`apply`
-    (warp and blend: needs the previous output). :meth:`process` does both. Call :meth:`analyse`
+    thread: :meth:`analyse` (flow, trust, weights: input frames only) and :meth:`apply` (warp,
+    blend, detail: needs the previous output). :meth:`process` does both. Call :meth:`analyse`
     for every input frame in order and :meth:`apply` for each of its results in the same order.
 
     Blending is recursive, so the output depends on the history: a render that starts at an
@@ -441,30 +478,42 @@ class Stabilizer:
     in-point have been fed through (outputs discarded). Not thread-safe as a whole, but
     :meth:`analyse` and :meth:`apply` touch separate state and may run on two threads.
 
-    Cost at 640×360 with the default settings: about 10 ms per frame in :meth:`analyse` (DIS
-    MEDIUM at 256×144, both directions: a cheaper reverse flow makes the consistency check reject
-    good pixels) and 2–3 ms in :meth:`apply`.
+    Cost at 640×360 with the default settings: about 7 ms per frame in :meth:`analyse` (one DIS
+    MEDIUM flow at 384×216) and 4–5 ms in :meth:`apply`.
     """
 
     def __init__(
         self,
         *,
         blend: float = 0.8,
+        hold: float = 0.9,
         flow: FlowSettings = STABILISER_FLOW,
         max_error: float = 0.1,
+        static_error: float = 0.012,
+        detail_gain: float = 1.6,
         cut_threshold: float = _CUT_THRESHOLD,
     ) -> None:
-        if not _is_number(blend) or not 0.0 < blend < 1.0:
-            raise ValueError(
-                "blend must be a number in (0, 1) (1 would freeze the first frame). "
-                f"Received: blend={blend!r}"
-            )
+        blend = _check_fraction(blend, "blend", "1 would freeze the first frame")
+        hold = _check_fraction(hold, "hold", "1 would freeze the first frame")
+        if hold < blend:
+            raise ValueError(f"hold must be >= blend ({blend}). Received: hold={hold!r}")
         if not _is_number(max_error) or not max_error > 0.0:
             raise ValueError(f"max_error must be a positive number. Received: max_error={max_error!r}")
+        if not _is_number(static_error) or not 0.0 < static_error <= max_error:
+            raise ValueError(
+                f"static_error must be a number in (0, max_error={max_error}]. "
+                f"Received: static_error={static_error!r}"
+            )
+        if not _is_number(detail_gain) or not 1.0 <= detail_gain < math.inf:
+            raise ValueError(
+                f"detail_gain must be a number >= 1 (1: off). Received: detail_gain={detail_gain!r}"
+            )
         if not isinstance(flow, FlowSettings):
             raise ValueError(f"flow must be a FlowSettings. Received: flow={type(flow).__name__}")
         threshold = _check_threshold(cut_threshold, "cut_threshold")
-        self._params = _Blend(float(blend), float(max_error), threshold)
+        self._params = _Blend(
+            float(blend), float(hold), float(max_error), float(static_error), float(detail_gain), threshold
+        )
         self._flow = FlowEstimator(flow)
         self._input: _InputHistory | None = None
         self._output: np.ndarray | None = None
@@ -473,6 +522,10 @@ class Stabilizer:
     @property
     def blend(self) -> float:
         return self._params.blend
+
+    @property
+    def hold(self) -> float:
+        return self._params.hold
 
     @property
     def max_error(self) -> float:
@@ -484,8 +537,8 @@ class Stabilizer:
 
     @property
     def warm_up_length(self) -> int:
-        """Frames to feed before an in-point so the output matches a full render (α^K ≤ 0.01)."""
-        return max(1, math.ceil(math.log(0.01) / math.log(self._params.blend)))
+        """Frames to feed before an in-point so the output matches a full render (hold^K ≤ 0.01)."""
+        return max(1, math.ceil(math.log(0.01) / math.log(self._params.hold)))
 
     def reset(self) -> None:
         """Forget the history: the next frame comes out as its stylised frame."""
@@ -528,44 +581,63 @@ class Stabilizer:
             or strength <= 0.0
             or previous is None
             or previous.shape != stylized.shape
-            or motion.confidence is None
-            or motion.confidence.shape != stylized.shape[:2]
+            or motion.weight is None
+            or motion.weight.shape != stylized.shape[:2]
         ):
             self._output = stylized.copy()
             return stylized
         assert motion.maps is not None
-        warped = cv2.remap(previous, *motion.maps, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
-        alpha = motion.confidence * np.float32(self._params.blend * strength)
+        warped = cv2.remap(previous, *motion.maps, _WARP_INTERPOLATION, borderMode=cv2.BORDER_REFLECT)
+        alpha = motion.weight * np.float32(strength)
         # (α·warped + (1 − α)·stylized) / (1 + ε), rounded: exactly `stylized` where α = 0.
         output = cv2.blendLinear(warped, stylized, alpha, np.float32(1.0) - alpha)
+        if self._params.detail_gain > 1.0:
+            output = self._restore_detail(output, stylized)
         self._output = output
         return output.copy()  # the caller may modify what it gets
 
+    def _restore_detail(self, blended: np.ndarray, stylized: np.ndarray) -> np.ndarray:
+        """``blended`` with its fine luma detail scaled up to the local detail energy of ``stylized``."""
+        h, w = blended.shape[:2]
+        size = (max(1, w // 8), max(1, h // 8))  # local energies on a 1/8 grid (box means)
+        energies = []
+        for image in (blended, stylized):
+            grey = _grey(image).astype(np.float32)
+            detail = grey - cv2.GaussianBlur(grey, (0, 0), _DETAIL_SIGMA)
+            energies.append((detail, cv2.resize(detail * detail, size, interpolation=cv2.INTER_AREA)))
+        (detail, energy), (_, target) = energies
+        gain = np.sqrt((target + np.float32(1.0)) / (energy + np.float32(1.0)))
+        np.clip(gain, np.float32(1.0), np.float32(self._params.detail_gain), out=gain)
+        gain -= np.float32(1.0)
+        extra = cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR) * detail  # luma to add
+        return cv2.add(blended, cv2.merge([extra, extra, extra]), dtype=cv2.CV_8U)
+
     def _motion(self, previous: _InputHistory, grey: np.ndarray, inp: np.ndarray) -> Motion:
-        """Flows, occlusion and confidence on the reduced grid; the input check at full size."""
+        """Flow, boundaries and trust on the reduced grid; the input check at full size."""
         h, w = inp.shape[:2]
         sh, sw = grey.shape
         to_prev = self._flow.flow_prepared(grey, previous.grey)  # t → t-1, reduced grid
-        to_next = self._flow.flow_prepared(previous.grey, grey)  # t-1 → t, reduced grid
         fx, fy = cv2.split(to_prev)
-        occluded = _occlusion_planes(fx, fy, to_next, sw / w)
-        confidence = np.logical_not(occluded).astype(np.float32)
-        if min(sh, sw) > _FEATHER:  # ramp up over a few pixels next to occlusions
-            confidence *= cv2.blur(confidence, (_FEATHER, _FEATHER), borderType=cv2.BORDER_REPLICATE)
+        trusted = np.logical_not(_boundary_planes(fx, fy, sw / w)).astype(np.float32)
+        if min(sh, sw) > _FEATHER:  # ramp up over a few pixels next to boundaries
+            trusted *= cv2.blur(trusted, (_FEATHER, _FEATHER), borderType=cv2.BORDER_REPLICATE)
         if (sh, sw) != (h, w):
             size = (w, h)
             fx = cv2.resize(fx * np.float32(w / sw), size, interpolation=cv2.INTER_LINEAR)
             fy = cv2.resize(fy * np.float32(h / sh), size, interpolation=cv2.INTER_LINEAR)
-            confidence = cv2.resize(confidence, size, interpolation=cv2.INTER_LINEAR)
+            trusted = cv2.resize(trusted, size, interpolation=cv2.INTER_LINEAR)
         maps = cv2.convertMaps(*_maps(fx, fy), cv2.CV_16SC2)
         warped_in = cv2.remap(previous.frame, *maps, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-        # How well the flow explains the input (mean absolute difference over channels, 0–255),
-        # faded linearly to 0 at max_error.
+        # How well the flow explains the input: mean absolute difference over channels, [0, 1].
         error = cv2.transform(cv2.absdiff(warped_in, inp), self._channel_mean)
-        error = cv2.blur(error, (_ERROR_BLUR, _ERROR_BLUR))
-        fade = error.astype(np.float32)
-        fade *= np.float32(-1.0 / (255.0 * self._params.max_error))
-        fade += np.float32(1.0)
+        error = cv2.blur(error, (_ERROR_BLUR, _ERROR_BLUR)).astype(np.float32)
+        error *= np.float32(1.0 / 255.0)
+        p = self._params
+        static = np.float32(1.0) - error * np.float32(1.0 / p.static_error)  # 1 at e = 0, 0 at static_error
+        np.maximum(static, np.float32(0.0), out=static)
+        fade = np.float32(1.0) - error * np.float32(1.0 / p.max_error)  # 1 at e = 0, 0 at max_error
         np.maximum(fade, np.float32(0.0), out=fade)
-        confidence *= fade
-        return Motion(False, maps, confidence)
+        weight = np.maximum(trusted, static)
+        weight *= fade
+        weight *= np.float32(p.blend) + np.float32(p.hold - p.blend) * static
+        return Motion(False, maps, weight)

@@ -40,6 +40,12 @@ def _save(out_dir: Path, name: str, result: dict[str, Any], install: bool, comma
     if result["wall_time"] is not None:
         trained["wall_time_s"] = round(result["wall_time"], 1)
     trained.update({"machine": "this run", "config": result["config"]})
+    chain = _init_chain(result["config"].get("init"))
+    if chain:
+        trained["init_chain"] = chain
+        if result["wall_time"] is not None and all(isinstance(c["wall_time_s"], (int, float)) for c in chain):
+            prior = sum(float(c["wall_time_s"]) for c in chain)  # type: ignore[arg-type]
+            trained["wall_time_with_init_s"] = round(result["wall_time"] + prior, 1)
     card = {"style_source": result["style_source"], "training": trained,
             "evaluation": {"held_out": result["held_out"]}}
     generator, config = result["generator"], result["generator_config"]
@@ -49,6 +55,24 @@ def _save(out_dir: Path, name: str, result: dict[str, Any], install: bool, comma
         installed = save_style(user_styles_dir(), name, generator, config, card)
         click.echo(f"stylecut {command}: installed as {installed.name!r} in {installed.card_path.parent}",
                    err=True)
+
+
+def _init_chain(init: object) -> list[dict[str, object]]:
+    """The training stages of the ``--init`` style (oldest first), from its card: its own
+    ``init_chain`` followed by its last stage; [] without ``--init`` or if it cannot be read."""
+    if not init:
+        return []
+    from stylecut.core.errors import StylecutError
+    from stylecut.models.registry import find_style
+
+    try:
+        training = find_style(str(init)).data.get("training", {})
+    except (StylecutError, OSError):
+        return []
+    chain = [dict(c) for c in training.get("init_chain", []) if isinstance(c, dict)]
+    chain.append({"command": training.get("command"), "steps": training.get("steps"),
+                  "wall_time_s": training.get("wall_time_s")})
+    return chain
 
 
 @cli.command("train")

@@ -251,13 +251,46 @@ def test_stabilizer_blends_strong_flicker_where_the_input_is_explained():
     assert frame_to_frame(outputs[4:]) < 0.3 * frame_to_frame(stylized[4:])
 
 
+def test_stabilizer_holds_unchanged_input_longer_than_changed_input():
+    scene = texture(9)
+    stabilizer = Stabilizer()
+    stabilizer.analyse(scene)
+    same = stabilizer.analyse(scene).weight  # input unchanged: hold
+    brighter = np.clip(scene.astype(np.int16) + 6, 0, 255).astype(np.uint8)  # e ≈ 0.024
+    changed = stabilizer.analyse(brighter).weight  # blend, faded by e / max_error
+    inner = (slice(10, -10), slice(10, -10))
+    assert np.allclose(same[inner], stabilizer.hold, atol=1e-3)
+    expected = stabilizer.blend * (1 - (6 / 255) / stabilizer.max_error)
+    assert abs(float(np.median(changed[inner])) - expected) < 0.02
+
+
+def detail_energy(image: np.ndarray) -> float:
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.mean((grey - cv2.GaussianBlur(grey, (0, 0), 2.5)) ** 2))
+
+
+def test_stabilizer_restores_the_detail_that_blending_averages_away():
+    # each stylised frame has its own strong fine texture on a static scene: plain blending
+    # averages the textures into a flat grey; the detail gain keeps their contrast
+    rng = np.random.default_rng(10)
+    scene = smooth_field(10)
+    stylized = [add_noise(scene, rng, 30.0) for _ in range(12)]
+    plain, restored = Stabilizer(detail_gain=1.0), Stabilizer()
+    flat = [plain.process(scene, s, 1.0) for s in stylized][-1]
+    kept = [restored.process(scene, s, 1.0) for s in stylized][-1]
+    target = detail_energy(stylized[-1])
+    assert detail_energy(flat) < 0.5 * target
+    assert detail_energy(kept) > 0.8 * target
+    assert frame_to_frame([restored.process(scene, s, 1.0) for s in stylized[:6]]) < frame_to_frame(stylized[:6])
+
+
 def test_stabilizer_analyse_then_apply_equals_process():
     rng = np.random.default_rng(8)
     frames = pan(15, 8, 3)
     stylized = [add_noise(f, rng) for f in frames]
     whole, split = Stabilizer(), Stabilizer()
     motions = [split.analyse(f) for f in frames]  # all ahead, as the renderer's decoder does
-    assert motions[0].fresh and not motions[1].fresh and motions[1].confidence.shape == frames[0].shape[:2]
+    assert motions[0].fresh and not motions[1].fresh and motions[1].weight.shape == frames[0].shape[:2]
     for f, s, m in zip(frames, stylized, motions, strict=True):
         assert np.array_equal(whole.process(f, s, 1.0), split.apply(m, s, 1.0))
 
@@ -315,7 +348,7 @@ def test_stabilizer_in_point_matches_a_full_render_after_warm_up():
     frames = pan(14, 22, 2, 90, 160)
     stylized = [add_noise(f, rng, 10.0) for f in frames]
     full = Stabilizer()
-    assert full.warm_up_length == math.ceil(math.log(0.01) / math.log(full.blend)) == 21
+    assert full.warm_up_length == math.ceil(math.log(0.01) / math.log(full.hold)) == 44
     reference = [full.process(f, s, 1.0) for f, s in zip(frames, stylized, strict=True)]
     start = len(frames) - 1 - full.warm_up_length  # warm up with K frames, then render the last
     partial = Stabilizer()
@@ -327,7 +360,9 @@ def test_stabilizer_in_point_matches_a_full_render_after_warm_up():
 @pytest.mark.parametrize(
     ("kwargs", "name"),
     [({"blend": 1.0}, "blend"), ({"blend": 0}, "blend"), ({"max_error": 0}, "max_error"),
-     ({"blend": float("nan")}, "blend"), ({"cut_threshold": -1}, "cut_threshold")],
+     ({"blend": float("nan")}, "blend"), ({"cut_threshold": -1}, "cut_threshold"),
+     ({"hold": 1.0}, "hold"), ({"hold": 0.5}, "hold"), ({"static_error": 0.2}, "static_error"),
+     ({"detail_gain": 0.5}, "detail_gain")],
 )
 def test_stabilizer_rejects_bad_settings(kwargs, name):
     with pytest.raises(ValueError, match=f"Received: {name}="):

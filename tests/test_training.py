@@ -242,6 +242,23 @@ def test_train_cli_saves_and_installs_a_style(tiny_data, tmp_path: Path, monkeyp
     frames = np.zeros((1, 40, 56, 3), np.uint8)
     assert stylizer.stylize(frames, np.ones(1, np.float32)).shape == (1, 40, 56, 3)
 
+    # a style trained from it records every earlier stage and the time with them
+    card["training"]["command"] = "stylecut train --name stripes ..."
+    card["training"]["init_chain"] = [{"command": "stylecut train --name base ...", "steps": 5,
+                                       "wall_time_s": 60.0}]
+    card_path.write_text(json.dumps(card))
+    again = CliRunner().invoke(cli, [*args[:2], "stripes2", *args[3:], "--init", str(card_path),
+                                     "--no-install"])
+    assert again.exit_code == 0, again.output
+    trained = json.loads((tmp_path / "run" / "stripes2.json").read_text())["training"]
+    assert trained["init_chain"] == [
+        {"command": "stylecut train --name base ...", "steps": 5, "wall_time_s": 60.0},
+        {"command": "stylecut train --name stripes ...", "steps": 2,
+         "wall_time_s": card["training"]["wall_time_s"]},
+    ]
+    expected = trained["wall_time_s"] + 60.0 + card["training"]["wall_time_s"]
+    assert abs(trained["wall_time_with_init_s"] - expected) <= 0.11
+
 
 def test_export_style_from_a_checkpoint(tiny_data, tmp_path: Path):
     from click.testing import CliRunner
