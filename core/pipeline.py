@@ -150,14 +150,10 @@ def _strength(frame: DecodedFrame, curve: Curve) -> np.float32:
 
 
 def _stylize_batch(
-    batch: list[DecodedFrame],
-    strengths: np.ndarray,
-    stylizer: Stylizer,
-    stabilizer: Stabilizer | None = None,
-    motions: list[Motion | None] | None = None,
-) -> tuple[list[tuple[DecodedFrame, np.ndarray]], int]:
-    """Stylize a batch at its per-frame ``strengths`` (float32); with a stabiliser, ``motions``
-    are its :meth:`~Stabilizer.analyse` results for these frames, computed ahead."""
+    batch: list[DecodedFrame], strengths: np.ndarray, stylizer: Stylizer
+) -> tuple[list[np.ndarray], int]:
+    """The frames of a batch stylized at their per-frame ``strengths`` (float32; frames at 0 are
+    passed through), and how many went through the model."""
     images = [f.image for f in batch]
     active = np.flatnonzero(strengths > 0.0)
     if active.size:
@@ -171,12 +167,7 @@ def _stylize_batch(
             )
         for j, i in enumerate(active):
             images[i] = out[j]
-    if stabilizer is not None:
-        assert motions is not None
-        images = [
-            stabilizer.apply(m, img, float(s)) for m, img, s in zip(motions, images, strengths, strict=True)
-        ]
-    return list(zip(batch, images, strict=True)), int(active.size)
+    return images, int(active.size)
 
 
 def render(
@@ -302,14 +293,12 @@ def _run(
                     items.append(item)
                 if items:
                     batch, strengths, motions = (list(column) for column in zip(*items, strict=True))
-                    pairs, n = _stylize_batch(
-                        batch, np.array(strengths, np.float32), stylizer, stabilizer, motions
-                    )
+                    images, n = _stylize_batch(batch, np.array(strengths, np.float32), stylizer)
                     counters["stylized"] += n
-                    for pair in pairs:
-                        if pair[0].index < start:
-                            continue  # warm-up frame before the in-point: not written
-                        if not _put(q_out, pair, stop_flag):
+                    for item in zip(batch, images, strengths, motions, strict=True):
+                        if stabilizer is None and item[0].index < start:
+                            continue
+                        if not _put(q_out, item, stop_flag):
                             return
             _put(q_out, _END, stop_flag)
         except BaseException as exc:  # noqa: BLE001
@@ -338,7 +327,12 @@ def _run(
                     item = _get(q_out, stop_flag)
                     if item is _END:
                         break
-                    frame, image = item
+                    frame, image, strength, motion = item
+                    if stabilizer is not None:
+                        # here, not on the model's thread: it overlaps the next batch's inference
+                        image = stabilizer.apply(motion, image, float(strength))
+                    if frame.index < start:
+                        continue  # warm-up frame before the in-point: not written
                     out_pts = frame.pts - shift_pts
                     writer.write(image, out_pts)
                     writer.write_audio_until(out_pts * tb)

@@ -397,19 +397,20 @@ def _check_threshold(threshold: object, name: str = "threshold") -> float:
 
 # --------------------------------------------------------------------------- stabiliser
 
-#: The stabiliser's flow: DIS MEDIUM at 0.6× size (384×216 for 640×360), one direction per frame.
-#: Its errors, times the brush texture's gradients, are what is left of the flicker: a frozen
-#: stylised frame dragged along this flow has 2–3× lower warping error than along the same preset
-#: at 0.4× (benchmarks/bench_temporal.py, "propagation floor"); one flow at 0.6× costs about what
-#: two at 0.4× did, so the render stays at ≥ 0.7× the per-frame speed.
-STABILISER_FLOW = FlowSettings(scale=0.6, preset=cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+#: The stabiliser's flow: DIS MEDIUM at 0.5× size (320×180 for 640×360), one direction per frame.
+#: Its errors, times the brush texture's gradients, are what is left of the flicker: a stylised
+#: frame frozen and dragged along this flow has about half the warping error it has along the
+#: same preset at 0.4× (benchmarks/bench_temporal.py, "propagation floor"); 0.6× is a little
+#: steadier again but pushes a stabilised render below 0.7× the per-frame speed.
+STABILISER_FLOW = FlowSettings(scale=0.5, preset=cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
 
 
 @dataclass
 class _InputHistory:
     grey: np.ndarray  # the previous input, reduced grey (FlowEstimator.prepare)
     thumb: np.ndarray  # the previous input's scene-cut thumbnail
-    frame: np.ndarray  # the previous input (uint8 RGB, full size)
+    small: np.ndarray  # the previous input, uint8 RGB at the flow's size
+    shape: tuple[int, ...]  # the previous input's full shape
 
 
 @dataclass(frozen=True)
@@ -478,8 +479,8 @@ class Stabilizer:
     in-point have been fed through (outputs discarded). Not thread-safe as a whole, but
     :meth:`analyse` and :meth:`apply` touch separate state and may run on two threads.
 
-    Cost at 640×360 with the default settings: about 7 ms per frame in :meth:`analyse` (one DIS
-    MEDIUM flow at 384×216) and 4–5 ms in :meth:`apply`.
+    Cost at 640×360 with the default settings: about 8 ms per frame in :meth:`analyse` (one DIS
+    MEDIUM flow at 320×180) and 4–5 ms in :meth:`apply` (half of it the detail restoration).
     """
 
     def __init__(
@@ -561,11 +562,14 @@ class Stabilizer:
         grey = self._flow.prepare(full_grey)
         thumb = _thumbnail(full_grey)
         previous = self._input
-        self._input = _InputHistory(grey, thumb, inp.copy())
+        small = inp if grey.shape == inp.shape[:2] else cv2.resize(
+            inp, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_AREA
+        )
+        self._input = _InputHistory(grey, thumb, small.copy() if small is inp else small, inp.shape)
         if (
             not active
             or previous is None
-            or previous.frame.shape != inp.shape
+            or previous.shape != inp.shape
             or _thumb_distance(previous.thumb, thumb) > self._params.cut_threshold
         ):
             return Motion(True)
@@ -602,35 +606,38 @@ class Stabilizer:
         size = (max(1, w // 8), max(1, h // 8))  # local energies on a 1/8 grid (box means)
         energies = []
         for image in (blended, stylized):
-            grey = _grey(image).astype(np.float32)
-            detail = grey - cv2.GaussianBlur(grey, (0, 0), _DETAIL_SIGMA)
-            energies.append((detail, cv2.resize(detail * detail, size, interpolation=cv2.INTER_AREA)))
+            grey = _grey(image)
+            detail = cv2.subtract(grey, cv2.GaussianBlur(grey, (0, 0), _DETAIL_SIGMA), dtype=cv2.CV_32F)
+            energy = cv2.resize(cv2.multiply(detail, detail), size, interpolation=cv2.INTER_AREA)
+            energies.append((detail, energy))
         (detail, energy), (_, target) = energies
         gain = np.sqrt((target + np.float32(1.0)) / (energy + np.float32(1.0)))
         np.clip(gain, np.float32(1.0), np.float32(self._params.detail_gain), out=gain)
         gain -= np.float32(1.0)
-        extra = cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR) * detail  # luma to add
-        return cv2.add(blended, cv2.merge([extra, extra, extra]), dtype=cv2.CV_8U)
+        extra = cv2.multiply(cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR), detail)  # luma to add
+        # the same amount on R, G and B, saturated (uint8 throughout: a float RGB pass costs 1 ms more)
+        up = cv2.cvtColor(cv2.convertScaleAbs(cv2.max(extra, 0.0)), cv2.COLOR_GRAY2RGB)
+        down = cv2.cvtColor(cv2.convertScaleAbs(cv2.min(extra, 0.0)), cv2.COLOR_GRAY2RGB)
+        return cv2.subtract(cv2.add(blended, up), down)
 
     def _motion(self, previous: _InputHistory, grey: np.ndarray, inp: np.ndarray) -> Motion:
-        """Flow, boundaries and trust on the reduced grid; the input check at full size."""
+        """Flow, boundaries, input check and weights on the flow's reduced grid; maps and weights
+        resized to the full frame."""
         h, w = inp.shape[:2]
         sh, sw = grey.shape
+        small = self._input.small if self._input is not None else inp
         to_prev = self._flow.flow_prepared(grey, previous.grey)  # t → t-1, reduced grid
         fx, fy = cv2.split(to_prev)
-        trusted = np.logical_not(_boundary_planes(fx, fy, sw / w)).astype(np.float32)
+        map_x, map_y = _maps(fx, fy)
+        trusted = np.logical_not(_boundary_planes(fx, fy, sw / w, map_x, map_y)).astype(np.float32)
         if min(sh, sw) > _FEATHER:  # ramp up over a few pixels next to boundaries
             trusted *= cv2.blur(trusted, (_FEATHER, _FEATHER), borderType=cv2.BORDER_REPLICATE)
-        if (sh, sw) != (h, w):
-            size = (w, h)
-            fx = cv2.resize(fx * np.float32(w / sw), size, interpolation=cv2.INTER_LINEAR)
-            fy = cv2.resize(fy * np.float32(h / sh), size, interpolation=cv2.INTER_LINEAR)
-            trusted = cv2.resize(trusted, size, interpolation=cv2.INTER_LINEAR)
-        maps = cv2.convertMaps(*_maps(fx, fy), cv2.CV_16SC2)
-        warped_in = cv2.remap(previous.frame, *maps, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-        # How well the flow explains the input: mean absolute difference over channels, [0, 1].
-        error = cv2.transform(cv2.absdiff(warped_in, inp), self._channel_mean)
-        error = cv2.blur(error, (_ERROR_BLUR, _ERROR_BLUR)).astype(np.float32)
+        # How well the flow explains the input: mean absolute difference over channels, [0, 1],
+        # over about 5×5 full-frame pixels.
+        warped_in = cv2.remap(previous.small, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        error = cv2.transform(cv2.absdiff(warped_in, small), self._channel_mean)
+        box = max(1, round(_ERROR_BLUR * sw / w)) | 1
+        error = cv2.blur(error, (box, box)).astype(np.float32)
         error *= np.float32(1.0 / 255.0)
         p = self._params
         static = np.float32(1.0) - error * np.float32(1.0 / p.static_error)  # 1 at e = 0, 0 at static_error
@@ -640,4 +647,10 @@ class Stabilizer:
         weight = np.maximum(trusted, static)
         weight *= fade
         weight *= np.float32(p.blend) + np.float32(p.hold - p.blend) * static
+        if (sh, sw) != (h, w):
+            size = (w, h)
+            fx = cv2.resize(fx * np.float32(w / sw), size, interpolation=cv2.INTER_LINEAR)
+            fy = cv2.resize(fy * np.float32(h / sh), size, interpolation=cv2.INTER_LINEAR)
+            weight = cv2.resize(weight, size, interpolation=cv2.INTER_LINEAR)
+        maps = cv2.convertMaps(*_maps(fx, fy), cv2.CV_16SC2)
         return Motion(False, maps, weight)
