@@ -479,8 +479,9 @@ class Stabilizer:
     in-point have been fed through (outputs discarded). Not thread-safe as a whole, but
     :meth:`analyse` and :meth:`apply` touch separate state and may run on two threads.
 
-    Cost at 640×360 with the default settings: about 8 ms per frame in :meth:`analyse` (one DIS
-    MEDIUM flow at 320×180) and 4–5 ms in :meth:`apply` (half of it the detail restoration).
+    Cost at 640×360 with the default settings, on 2 idle cores: about 7 ms per frame in
+    :meth:`analyse` (one DIS MEDIUM flow at 320×180) and 3 ms in :meth:`apply` (2 ms of it the
+    detail restoration).
     """
 
     def __init__(

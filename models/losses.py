@@ -74,6 +74,17 @@ def content_loss(inputs: Any, outputs: Any, *, pool: int = 4) -> Any:
     return ops.mean(ops.abs(a - b))
 
 
+def layout_loss(inputs: Any, outputs: Any, *, pool: int = 32) -> Any:
+    """L1 between the coarse layouts of input and output: YUV average-pooled over ``pool``² cells,
+    each minus its batch mean. Keeps what sets images apart at low frequency (a dark forest stays
+    darker than a beach) while the painting owns the mean palette and every finer band."""
+    a = ops.average_pool(_yuv(inputs), pool, strides=pool, padding="valid")
+    b = ops.average_pool(_yuv(outputs), pool, strides=pool, padding="valid")
+    a = a - ops.mean(a, axis=(0, 1, 2), keepdims=True)
+    b = b - ops.mean(b, axis=(0, 1, 2), keepdims=True)
+    return ops.mean(ops.abs(a - b))
+
+
 def _yuv(x: Any) -> Any:
     y = _luma(x)
     u = -0.147 * x[..., 0:1] - 0.289 * x[..., 1:2] + 0.436 * x[..., 2:3]

@@ -36,6 +36,7 @@ from .losses import (  # noqa: E402
     discriminator_loss,
     generator_adversarial_loss,
     gram_style_loss,
+    layout_loss,
     temporal_loss,
 )
 
@@ -67,6 +68,7 @@ class TrainConfig:
     w_content: float = 1.5
     w_colour: float = 3.0
     colour_match: str = "image"
+    w_layout: float = 0.0
     w_gram: float = 5.0
     w_temporal: float = 2.0
     temporal_noise: float = 0.0
@@ -105,6 +107,8 @@ class TrainConfig:
             raise ModelError(
                 f"colour_match must be one of {COLOUR_MATCH}. Received: colour_match={self.colour_match!r}"
             )
+        if not self.w_layout >= 0:
+            raise ModelError(f"w_layout must be >= 0. Received: w_layout={self.w_layout!r}")
         if not self.temporal_noise >= 0:
             raise ModelError(f"temporal_noise must be >= 0. Received: temporal_noise={self.temporal_noise!r}")
         for name in ("batch", "steps", "checkpoint_every", "sample_every"):
@@ -248,6 +252,10 @@ class _Trainer:
             colour = colour_moment_loss(fake, style, per_image=c.colour_match == "image")
             losses = {"d": d_loss, "adv": adv, "content": cont, "colour": colour}
             g_loss = c.w_adv * adv + c.w_content * cont + c.w_colour * colour
+            if c.w_layout > 0:
+                layout = layout_loss(content, fake)
+                g_loss += c.w_layout * layout
+                losses["layout"] = layout
             if c.w_temporal > 0:
                 temp = tf.cast(
                     temporal_loss(self.g, content, fake, self.seed, noise=c.temporal_noise), tf.float32

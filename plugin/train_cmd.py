@@ -139,6 +139,14 @@ def _init_chain(init: object) -> list[dict[str, object]]:
     "holds on average and each image keeps its own tones: more diverse outputs).",
 )
 @click.option(
+    "--w-layout",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Weight of a coarse-layout term (YUV over 32×32 cells, relative to the batch mean): "
+    "outputs keep their own light and dark regions and tones (diversity); 0 = off.",
+)
+@click.option(
     "--w-gram",
     type=float,
     default=5.0,
@@ -207,6 +215,7 @@ def train_cmd(
     w_content: float,
     w_colour: float,
     colour_match: str,
+    w_layout: float,
     w_gram: float,
     w_temporal: float,
     temporal_noise: float,
@@ -247,6 +256,7 @@ def train_cmd(
         w_content=w_content,
         w_colour=w_colour,
         colour_match=colour_match,
+        w_layout=w_layout,
         w_gram=w_gram,
         w_temporal=w_temporal,
         temporal_noise=temporal_noise,

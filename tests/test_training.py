@@ -52,13 +52,13 @@ def tiny_config(root: Path, style_file: Path, out: Path, **kw) -> TrainConfig:
 
 def test_one_step_changes_generator_and_discriminator(tiny_data, tmp_path: Path):
     root, style = tiny_data
-    trainer = _Trainer(tiny_config(root, style, tmp_path / "run"), root)
+    trainer = _Trainer(tiny_config(root, style, tmp_path / "run", w_layout=1.0), root)
     g0 = [w.copy() for w in trainer.g.get_weights()]
     d0 = [w.numpy().copy() for w in trainer.d.trainable_variables]
     import tensorflow as tf
 
     losses = trainer._train_step(tf.constant(trainer._content_batch()), tf.constant(trainer._style_batch()))
-    assert set(losses) >= {"d", "adv", "content", "colour", "temporal", "g"}
+    assert set(losses) >= {"d", "adv", "content", "colour", "layout", "temporal", "g"}
     assert all(np.isfinite(float(v)) for v in losses.values())
     assert any(not np.array_equal(a, b) for a, b in zip(g0, trainer.g.get_weights(), strict=True))
     assert any(
@@ -147,6 +147,24 @@ def test_colour_moments_per_image_or_over_the_batch():
     assert float(colour_moment_loss(style[::-1], style, per_image=False)) < 1e-6
 
 
+def test_layout_loss_keeps_coarse_differences_not_palette_or_texture():
+    from stylecut.models.losses import layout_loss
+
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-0.5, 0.5, (2, 64, 64, 3)).astype(np.float32)
+    x[0, :32] -= 0.3  # image 0 has a dark top half
+    assert float(layout_loss(x, x)) < 1e-6
+    assert float(layout_loss(x, x + 0.4)) < 1e-6  # the whole batch's palette moves: free
+    texture = np.tile(np.array([[0.2, -0.2], [-0.2, 0.2]], np.float32), (32, 32))[None, ..., None]
+    assert float(layout_loss(x, x + texture)) < 1e-6  # texture finer than a 32-px cell: free
+    flat = x.copy()
+    flat[0, :32] += 0.3  # the dark half is gone
+    assert float(layout_loss(x, flat)) > 0.03  # luma only: (2 × 0.225 + 6 × 0.075) / 8 / 3 = 0.0375
+    darker = x.copy()
+    darker[1] -= 0.3  # one image darker than the other
+    assert float(layout_loss(x, darker)) > 0.03
+
+
 def test_resume_continues_exactly(tiny_data, tmp_path: Path):
     root, style = tiny_data
     # 4 steps straight through ...
@@ -187,6 +205,8 @@ def test_bad_configs_raise_model_error(tiny_data, tmp_path: Path):
         DiscriminatorConfig(orientation=True, orientation_scales=(4,))
     with pytest.raises(ModelError, match="colour_match"):
         tiny_config(root, style, tmp_path / "bad", colour_match="pixel")
+    with pytest.raises(ModelError, match="w_layout"):
+        tiny_config(root, style, tmp_path / "bad", w_layout=-1.0)
     with pytest.raises(ModelError, match="style_scale"):
         tiny_config(root, style, tmp_path / "bad", style_scale=(0.5, 2.0))
     with pytest.raises(ModelError, match="style_scale"):
