@@ -296,8 +296,6 @@ def _run(
                     images, n = _stylize_batch(batch, np.array(strengths, np.float32), stylizer)
                     counters["stylized"] += n
                     for item in zip(batch, images, strengths, motions, strict=True):
-                        if stabilizer is None and item[0].index < start:
-                            continue
                         if not _put(q_out, item, stop_flag):
                             return
             _put(q_out, _END, stop_flag)

@@ -278,17 +278,11 @@ def _occlusion_planes(fx: np.ndarray, fy: np.ndarray, backward: np.ndarray, unit
 
 
 def _boundary_planes(
-    fx: np.ndarray,
-    fy: np.ndarray,
-    unit: float,
-    map_x: np.ndarray | None = None,
-    map_y: np.ndarray | None = None,
+    fx: np.ndarray, fy: np.ndarray, unit: float, map_x: np.ndarray, map_y: np.ndarray
 ) -> np.ndarray:
-    """Motion boundaries (Ruder et al. 2016) and flow leaving the frame: the tests that need no
-    reverse flow."""
+    """Motion boundaries (Ruder et al. 2016) and flow leaving the frame (``map_x``, ``map_y``:
+    :func:`_maps` of the flow): the tests that need no reverse flow."""
     h, w = fx.shape
-    if map_x is None or map_y is None:
-        map_x, map_y = _maps(fx, fy)
     f_sq = fx * fx + fy * fy
     # |∇F_x|² + |∇F_y|² > 0.01 |F|² + 0.002 (flow gradients are dimensionless, |F|² is in px²)
     grad = np.zeros((h, w), np.float32)
@@ -563,10 +557,10 @@ class Stabilizer:
         grey = self._flow.prepare(full_grey)
         thumb = _thumbnail(full_grey)
         previous = self._input
-        small = inp if grey.shape == inp.shape[:2] else cv2.resize(
+        small = inp.copy() if grey.shape == inp.shape[:2] else cv2.resize(
             inp, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_AREA
         )
-        self._input = _InputHistory(grey, thumb, small.copy() if small is inp else small, inp.shape)
+        self._input = _InputHistory(grey, thumb, small, inp.shape)
         if (
             not active
             or previous is None
@@ -574,7 +568,7 @@ class Stabilizer:
             or _thumb_distance(previous.thumb, thumb) > self._params.cut_threshold
         ):
             return Motion(True)
-        return self._motion(previous, grey, inp)
+        return self._motion(previous, grey, small, inp.shape)
 
     def apply(self, motion: Motion, stylized: np.ndarray, strength: float) -> np.ndarray:
         """Blend ``stylized`` (uint8 RGB) with the previous output along ``motion``."""
@@ -621,12 +615,13 @@ class Stabilizer:
         down = cv2.cvtColor(cv2.convertScaleAbs(cv2.min(extra, 0.0)), cv2.COLOR_GRAY2RGB)
         return cv2.subtract(cv2.add(blended, up), down)
 
-    def _motion(self, previous: _InputHistory, grey: np.ndarray, inp: np.ndarray) -> Motion:
-        """Flow, boundaries, input check and weights on the flow's reduced grid; maps and weights
-        resized to the full frame."""
-        h, w = inp.shape[:2]
+    def _motion(
+        self, previous: _InputHistory, grey: np.ndarray, small: np.ndarray, shape: tuple[int, ...]
+    ) -> Motion:
+        """Flow, boundaries, input check and weights on the flow's reduced grid (``grey`` and
+        ``small``: the current input there); maps and weights resized to the full ``shape``."""
+        h, w = shape[:2]
         sh, sw = grey.shape
-        small = self._input.small if self._input is not None else inp
         to_prev = self._flow.flow_prepared(grey, previous.grey)  # t → t-1, reduced grid
         fx, fy = cv2.split(to_prev)
         map_x, map_y = _maps(fx, fy)
