@@ -48,6 +48,7 @@ from .timecode import (
     seconds_to_frame,
     timecode_to_frame,
 )
+from .tone import ToneAnchor
 from .writer import AudioPassthrough, VideoWriter
 
 __all__ = [
@@ -89,6 +90,7 @@ __all__ = [
     "Stylizer",
     "StylecutError",
     "TimecodeError",
+    "ToneAnchor",
     "VideoInfo",
     "VideoReader",
     "VideoWriter",

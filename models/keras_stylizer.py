@@ -45,6 +45,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from stylecut.core.errors import ModelError  # noqa: E402
 from stylecut.core.stylizer import blend, check_batch  # noqa: E402
+from stylecut.core.tone import ToneAnchor  # noqa: E402
 
 from .generators import GeneratorConfig, build_generator  # noqa: E402
 from .precision import PRECISIONS, cpu_has_bf16, resolve_precision  # noqa: E402
@@ -101,7 +102,8 @@ class KerasStylizer:
     """Implements ``stylecut.core.Stylizer`` with a Keras generator (see ``build_generator``)."""
 
     def __init__(self, generator: keras.Model, config: GeneratorConfig, *, name: str,
-                 preferred_batch: int = 4, precision: str = "auto", noise_seed: int = 0) -> None:
+                 preferred_batch: int = 4, precision: str = "auto", noise_seed: int = 0,
+                 tone_anchor: ToneAnchor | None = None) -> None:
         if isinstance(preferred_batch, bool) or not isinstance(preferred_batch, int) or preferred_batch < 1:
             raise ValueError(f"preferred_batch must be a positive integer. "
                              f"Received: preferred_batch={preferred_batch!r}")
@@ -109,6 +111,7 @@ class KerasStylizer:
         self.config = config
         self.preferred_batch = preferred_batch
         self.noise_seed = int(noise_seed)
+        self.tone_anchor = tone_anchor if tone_anchor is not None else ToneAnchor()
         self.precision = resolve_precision(precision)
         self.generator = generator
         self.model = _bf16_copy(generator, config) if self.precision == "bfloat16" else generator
@@ -134,6 +137,10 @@ class KerasStylizer:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"Style weights file {path} cannot be loaded into the generator "
                              f"{config.to_dict()}: {first} Received: weights={str(path)!r}") from exc
+        try:
+            kw.setdefault("tone_anchor", ToneAnchor.from_dict(card.data.get("tone_anchor")))
+        except (TypeError, ValueError) as exc:
+            raise ModelError(f"Style card {card.card_path} has a bad 'tone_anchor': {exc}") from exc
         kw.setdefault("name", card.name)
         return cls(generator, config, **kw)
 
@@ -171,7 +178,9 @@ class KerasStylizer:
         return (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2)
 
     def generate(self, frames: np.ndarray) -> np.ndarray:
-        """Full-strength generator output for uint8 frames (N, H, W, 3) of any size."""
+        """Full-strength generator output for uint8 frames (N, H, W, 3) of any size (with the
+        style's tone anchor applied)."""
+        sources = frames
         n, h, w, _ = frames.shape
         (top, bottom), (left, right) = self._pad(h, w)
         if top or bottom or left or right:
@@ -190,7 +199,7 @@ class KerasStylizer:
                 inputs.append(np.repeat(self._noise_for(hp, wp), len(chunk), axis=0))
             y = self._run(inputs)[:, top:top + h, left:left + w]
             out[start:start + len(chunk)] = np.clip(np.rint((y + 1.0) * 127.5), 0, 255)
-        return out
+        return self.tone_anchor.apply(sources, out)
 
     def stylize(self, frames: np.ndarray, strength: np.ndarray) -> np.ndarray:
         """Stylize uint8 frames (N, H, W, 3), blended per frame by ``strength`` (N,) in [0, 1]."""
@@ -205,4 +214,5 @@ class KerasStylizer:
 
     def __repr__(self) -> str:
         return (f"KerasStylizer(name={self.name!r}, precision={self.precision!r}, "
-                f"preferred_batch={self.preferred_batch}, config={self.config})")
+                f"preferred_batch={self.preferred_batch}, tone_anchor={self.tone_anchor}, "
+                f"config={self.config})")

@@ -278,6 +278,9 @@ def _card_lines(card: StyleCard) -> list[str]:
             f"{k} {ratios[k]:.2f}x" for k in ("texture", "colour", "stroke") if k in ratios))
     if output:
         parts.append(", ".join(f"{k} {output[k]:.2f}" for k in ("structure", "diversity") if k in output))
+    anchor = card.data.get("tone_anchor")
+    if isinstance(anchor, dict) and isinstance(anchor.get("strength"), (int, float)):
+        parts.append(f"tone anchor {anchor['strength']:g}")
     if parts:
         lines.append("; ".join(parts))
     lines.append(str(card.card_path))

@@ -30,8 +30,28 @@ def _data_root_option(help_text: str):  # type: ignore[no-untyped-def]
     return click.option("--data-root", type=click.Path(path_type=Path), default=None, help=help_text)
 
 
+def _tone_anchor_option():  # type: ignore[no-untyped-def]
+    return click.option(
+        "--tone-anchor", type=float, default=0.0, show_default=True,
+        help="Fraction (0-1) of the source's coarse light/dark layout the style keeps when it renders "
+        "(written on the card; training does not use it): outputs keep their own exposure; 0 = off.")
+
+
+def _tone_anchor_card(strength: float) -> dict[str, Any] | None:
+    """The card's ``tone_anchor`` object for ``--tone-anchor`` (None when off); ModelError if bad."""
+    from stylecut.core.errors import ModelError
+    from stylecut.core.tone import ToneAnchor
+
+    try:
+        anchor = ToneAnchor(strength=strength)
+    except ValueError:
+        raise ModelError(
+            f"tone_anchor must be a number in [0, 1]. Received: tone_anchor={strength!r}") from None
+    return anchor.to_dict() if anchor.strength else None
+
+
 def _save(out_dir: Path, name: str, result: dict[str, Any], install: bool, command: str,
-          **training: object) -> None:
+          tone_anchor: dict[str, Any] | None = None, **training: object) -> None:
     """Write the style of a training ``result`` (``train``'s or ``checkpoint_style``'s) with its
     card into ``out_dir`` (the card path on stdout) and, with ``install``, the user folder."""
     from stylecut.models.registry import save_style, user_styles_dir
@@ -48,6 +68,8 @@ def _save(out_dir: Path, name: str, result: dict[str, Any], install: bool, comma
             trained["wall_time_with_init_s"] = round(result["wall_time"] + prior, 1)
     card = {"style_source": result["style_source"], "training": trained,
             "evaluation": {"held_out": result["held_out"]}}
+    if tone_anchor:
+        card["tone_anchor"] = tone_anchor
     generator, config = result["generator"], result["generator_config"]
     saved = save_style(out_dir, name, generator, config, card)
     click.echo(str(saved.card_path))
@@ -195,6 +217,7 @@ def _init_chain(init: object) -> list[dict[str, object]]:
     show_default=True,
     help="auto = bfloat16 on CPUs with AMX/AVX512-BF16, else float32.",
 )
+@_tone_anchor_option()
 @_data_root_option("Folder that card paths are stored relative to (default: the content folder's parent).")
 @click.option("-q", "--quiet", is_flag=True)
 def train_cmd(
@@ -228,6 +251,7 @@ def train_cmd(
     checkpoint_every: int,
     sample_every: int,
     precision: str,
+    tone_anchor: float,
     data_root: Path | None,
     quiet: bool,
 ) -> None:
@@ -237,6 +261,7 @@ def train_cmd(
     from stylecut.models.precision import resolve_precision
     from stylecut.models.training import TrainConfig, train
 
+    anchor = _tone_anchor_card(tone_anchor)
     out_dir = out_dir or Path("runs") / name
     root = data_root or (content[0].resolve().parent if content else None)
     cfg = TrainConfig(
@@ -288,7 +313,7 @@ def train_cmd(
     result = train(cfg, resume=resume, data_root=root, progress=progress)
     if tty:
         click.echo("", err=True)
-    _save(out_dir, name, result, install, "train")
+    _save(out_dir, name, result, install, "train", tone_anchor=anchor)
 
 
 @cli.command("export-style")
@@ -297,15 +322,17 @@ def train_cmd(
 @click.option("--name", default=None, help="Name of the style (default: the run's --name).")
 @_out_option("Folder for NAME.weights.h5 and NAME.json (default: RUN_DIR/step-N).")
 @_install_option(False)
+@_tone_anchor_option()
 @_data_root_option("Only for checkpoints of older runs, which do not record their held-out list: the "
                    "folder its names are relative to (default: the content folder's parent).")
 def export_style_cmd(
     run_dir: Path, step: int | None, name: str | None, out_dir: Path | None, install: bool,
-    data_root: Path | None,
+    tone_anchor: float, data_root: Path | None,
 ) -> None:
     """Make a style from a training checkpoint (e.g. an earlier step, before outputs lost diversity)."""
     from stylecut.models.training import checkpoint_style
 
+    anchor = _tone_anchor_card(tone_anchor)
     result = checkpoint_style(run_dir, step, data_root=data_root)
     _save(out_dir or run_dir / f"step-{result['steps']}", name or result["config"]["name"], result, install,
-          "export-style", checkpoint_of=str(run_dir))
+          "export-style", tone_anchor=anchor, checkpoint_of=str(run_dir))

@@ -174,6 +174,24 @@ def test_save_style_and_from_card(saved_style: Path, tiny_stylizer: KerasStylize
     np.testing.assert_array_equal(loaded.stylize(frames, np.ones(2)), expected)
 
 
+def test_card_tone_anchor(saved_style: Path, tiny_stylizer: KerasStylizer) -> None:
+    from stylecut.core import ToneAnchor
+
+    data = json.loads(saved_style.read_text())
+    data["tone_anchor"] = {"strength": 0.4}
+    saved_style.write_text(json.dumps(data))
+    anchored = KerasStylizer.from_card(find_style(str(saved_style)), precision="float32")
+    assert anchored.tone_anchor == ToneAnchor(0.4)
+    frames = _frames(2, 36, 52, seed=7)
+    plain = tiny_stylizer.generate(frames)
+    np.testing.assert_array_equal(anchored.generate(frames), ToneAnchor(0.4).apply(frames, plain))
+    assert np.abs(anchored.generate(frames).astype(int) - plain).mean() > 0.5
+    data["tone_anchor"] = {"strength": 2}
+    saved_style.write_text(json.dumps(data))
+    with pytest.raises(ModelError, match=r"bad 'tone_anchor'.*Received: strength=2"):
+        KerasStylizer.from_card(find_style(str(saved_style)))
+
+
 def test_save_style_rejects_bad_names(tiny_generator: keras.Model, tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="Received: name='../evil'"):
         save_style(tmp_path, "../evil", tiny_generator, TINY, {})

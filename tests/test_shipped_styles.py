@@ -47,3 +47,19 @@ def test_weights_load_and_stylize(card: StyleCard) -> None:
     assert out.shape == frames.shape and out.dtype == np.uint8
     assert np.array_equal(out[1], frames[1])  # strength 0 is the input
     assert np.abs(out[0].astype(int) - frames[0]).mean() > 2  # strength 1 repaints it
+
+
+def test_the_shipped_set_meets_the_mean_bars() -> None:
+    """The models issue's set bars: mean texture and mean stroke distance ≤ 0.5× Reinhard's."""
+    assert len(SHIPPED) >= 4, IDS
+    ratios = [c.data["evaluation"]["ratios"]["reinhard"] for c in SHIPPED]
+    assert sum(r["texture"] for r in ratios) / len(ratios) <= 0.5
+    assert sum(r["stroke"] for r in ratios) / len(ratios) <= 0.5
+
+
+@pytest.mark.parametrize("card", [c for c in SHIPPED if "tone_anchor" in c.data], ids=lambda c: c.name)
+def test_tone_anchor_is_recorded_in_the_commands(card: StyleCard) -> None:
+    """A card's evaluation was made with its tone anchor: the command that made it says so."""
+    strength = card.data["tone_anchor"]["strength"]
+    assert f"--tone-anchor {strength:g}" in card.data["training"]["command"]
+    assert load_stylizer(card).tone_anchor.strength == strength

@@ -302,7 +302,16 @@ def test_export_style_from_a_checkpoint(tiny_data, tmp_path: Path):
     assert card["training"]["steps"] == 1
     assert card["training"]["wall_time_s"] == round(state["wall_time"], 1) > 0
     assert card["evaluation"]["held_out"] == result["held_out"]
-    assert card["style_source"]["file"] == "style.png"
+    assert card["style_source"]["file"] == "style.png" and "tone_anchor" not in card
+    export = ["export-style", str(run), "--tone-anchor"]
+    anchored = runner.invoke(cli, [*export, "0.3", "--out", str(tmp_path / "a")])
+    assert anchored.exit_code == 0, anchored.output
+    anchor = json.loads((tmp_path / "a" / "tiny.json").read_text())["tone_anchor"]
+    assert anchor == {"strength": 0.3, "cells": 21}
+    bad_anchor = runner.invoke(cli, [*export, "1.5", "--out", str(tmp_path / "b")])
+    assert bad_anchor.exit_code == 2 and not (tmp_path / "b").exists()
+    assert bad_anchor.output.strip() == (
+        "stylecut: error: tone_anchor must be a number in [0, 1]. Received: tone_anchor=1.5")
     exported = [find_style(str(p)) for p in (run / "step-2" / "tiny.json", tmp_path / "s" / "tiny_1.json")]
     from stylecut.models.generators import GeneratorConfig, build_generator
 
