@@ -484,7 +484,7 @@ class Stabilizer:
         blend: float = 0.8,
         hold: float = 0.9,
         flow: FlowSettings = STABILISER_FLOW,
-        max_error: float = 0.1,
+        max_error: float = 0.25,
         static_error: float = 0.012,
         detail_gain: float = 1.6,
         cut_threshold: float = _CUT_THRESHOLD,

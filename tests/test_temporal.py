@@ -362,7 +362,7 @@ def test_stabilizer_in_point_matches_a_full_render_after_warm_up():
     ("kwargs", "name"),
     [({"blend": 1.0}, "blend"), ({"blend": 0}, "blend"), ({"max_error": 0}, "max_error"),
      ({"blend": float("nan")}, "blend"), ({"cut_threshold": -1}, "cut_threshold"),
-     ({"hold": 1.0}, "hold"), ({"hold": 0.5}, "hold"), ({"static_error": 0.2}, "static_error"),
+     ({"hold": 1.0}, "hold"), ({"hold": 0.5}, "hold"), ({"static_error": 0.3}, "static_error"),
      ({"detail_gain": 0.5}, "detail_gain")],
 )
 def test_stabilizer_rejects_bad_settings(kwargs, name):
