@@ -60,10 +60,12 @@ class ToneAnchor:
         scale = self.cells / min(h, w)
         grid = (max(1, round(w * scale)), max(1, round(h * scale)))
         result = np.empty_like(outputs)
+        luma = np.array([0.299, 0.587, 0.114], np.float32)  # BT.601, as cv2's RGB2GRAY
         for i, (src, out) in enumerate(zip(sources, outputs, strict=True)):
-            coarse_src = cv2.resize(cv2.cvtColor(src, cv2.COLOR_RGB2GRAY), grid, interpolation=cv2.INTER_AREA)
-            coarse_out = cv2.resize(cv2.cvtColor(out, cv2.COLOR_RGB2GRAY), grid, interpolation=cv2.INTER_AREA)
-            offset = (coarse_src.astype(np.float32) - coarse_out.astype(np.float32)) * self.strength
+            # area means commute with the (linear) luma: average first, on the small grid
+            coarse_src = cv2.resize(src, grid, interpolation=cv2.INTER_AREA).astype(np.float32) @ luma
+            coarse_out = cv2.resize(out, grid, interpolation=cv2.INTER_AREA).astype(np.float32) @ luma
+            offset = np.repeat(((coarse_src - coarse_out) * np.float32(self.strength))[..., None], 3, axis=2)
             full = cv2.resize(offset, (w, h), interpolation=cv2.INTER_LINEAR)
-            result[i] = cv2.add(out, cv2.merge([full, full, full]), dtype=cv2.CV_8U)  # rounds, saturates
+            result[i] = cv2.add(out, full, dtype=cv2.CV_8U)  # rounds, saturates
         return result
