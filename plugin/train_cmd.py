@@ -256,12 +256,12 @@ def train_cmd(
     quiet: bool,
 ) -> None:
     """Train a style from painting(s) or a video, with content photos/videos."""
+    anchor = _tone_anchor_card(tone_anchor)  # before the imports below load TensorFlow
     from stylecut.models.discriminators import DiscriminatorConfig
     from stylecut.models.generators import GENERATOR_PRESETS
     from stylecut.models.precision import resolve_precision
     from stylecut.models.training import TrainConfig, train
 
-    anchor = _tone_anchor_card(tone_anchor)
     out_dir = out_dir or Path("runs") / name
     root = data_root or (content[0].resolve().parent if content else None)
     cfg = TrainConfig(
@@ -330,9 +330,9 @@ def export_style_cmd(
     tone_anchor: float, data_root: Path | None,
 ) -> None:
     """Make a style from a training checkpoint (e.g. an earlier step, before outputs lost diversity)."""
+    anchor = _tone_anchor_card(tone_anchor)  # before the import below loads TensorFlow
     from stylecut.models.training import checkpoint_style
 
-    anchor = _tone_anchor_card(tone_anchor)
     result = checkpoint_style(run_dir, step, data_root=data_root)
     _save(out_dir or run_dir / f"step-{result['steps']}", name or result["config"]["name"], result, install,
           "export-style", tone_anchor=anchor, checkpoint_of=str(run_dir))
