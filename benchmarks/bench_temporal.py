@@ -31,6 +31,10 @@ size). It is the warping error of a perfectly frozen texture that only moves wit
 a stabiliser that takes anything from new frames cannot go below it, so where the floor / input
 ratio is above 1.5 the st/in bar is out of reach for that flow.
 
+``benchmarks/bench_warping_truth.py`` checks the st/in bar against ground truth (generated clips
+with known motion, and a perfectly stable "ideal" output): on flat or slowly drifting footage
+even the ideal output is above 1.5x the input's warping error.
+
 ``--style-b`` (ablation, e.g. a style trained without the temporal loss) is rendered the same
 way and reported with the same warping errors.
 
