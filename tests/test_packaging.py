@@ -76,3 +76,32 @@ def test_core_never_imports_tensorflow_or_keras():
             "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _requirements() -> list[str]:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    reqs = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        reqs += extra
+    return reqs
+
+
+def test_every_dependency_has_an_upper_bound_that_admits_the_installed_version():
+    """A new major release (e.g. opencv-python-headless 5.x) must not reach users untested."""
+    from importlib import metadata
+
+    requirements = pytest.importorskip("packaging.requirements")
+    checked = 0
+    for text in _requirements():
+        req = requirements.Requirement(text)
+        assert any(s.operator in ("<", "<=", "==", "~=") for s in req.specifier), \
+            f"{text} has no upper bound"
+        try:
+            installed = metadata.version(req.name)
+        except metadata.PackageNotFoundError:
+            continue  # an extra not installed here (e.g. the GPU flavour)
+        assert req.specifier.contains(installed, prereleases=True), \
+            f"{req.name} {installed} is installed but {text} excludes it"
+        checked += 1
+    assert checked >= 4  # at least the runtime dependencies are installed
