@@ -8,13 +8,17 @@ import cv2
 import numpy as np
 import pytest
 from stylecut.core.colour_transfer import add_gaussian_noise, reinhard_transfer
+from stylecut.core.errors import MediaError
 from stylecut.core.metrics import (
     QualityReport,
+    ShiftEquivariance,
     StyleDistance,
     diversity_ratio,
     evaluate_outputs,
+    grid_pattern_ratio,
     mean_structure_score,
     resize_short_side,
+    shift_equivariance_error,
     stroke_distance,
     structure_score,
     style_distance,
@@ -212,6 +216,172 @@ def test_bad_parameters_raise():
         add_gaussian_noise(img, sigma=-0.1)
     with pytest.raises(ValueError, match="Received: image.shape="):
         reinhard_transfer(img[..., 0], img)
+
+
+# --------------------------------------------------------------------------- grid pattern
+
+
+def textured(seed: int, h: int = 256, w: int = 320) -> np.ndarray:
+    """A smooth colour field plus fine photo-like grain (blurred noise, about ±10 grey levels)."""
+    grain = np.random.default_rng(1000 + seed).normal(0.0, 12.0, (h, w)).astype(np.float32)
+    grain = cv2.GaussianBlur(grain, (0, 0), 0.8)
+    img = field(seed, h, w).astype(np.float32) + grain[..., None]
+    return np.clip(np.rint(img), 0, 255).astype(np.uint8)
+
+
+def lattice_tile(amplitude: float, seed: int = 0) -> np.ndarray:
+    """A fixed 4×4 tile of ±amplitude grey levels (random signs, zero mean)."""
+    tile = np.random.default_rng(seed).choice([-1.0, 1.0], (4, 4))
+    return amplitude * (tile - tile.mean())
+
+
+def add_tile(image: np.ndarray, tile: np.ndarray) -> np.ndarray:
+    """``image`` plus ``tile`` repeated from the top-left pixel (fixed to the raster), on R, G, B."""
+    h, w = image.shape[:2]
+    th, tw = tile.shape
+    pattern = np.tile(tile, (h // th + 1, w // tw + 1))[:h, :w]
+    return np.clip(np.rint(image + pattern[..., None]), 0, 255).astype(np.uint8)
+
+
+def test_grid_pattern_ratio_flags_a_4px_lattice():
+    images = [textured(1), textured(2)]
+    clean = grid_pattern_ratio(images, images)
+    latticed = grid_pattern_ratio(images, [add_tile(i, lattice_tile(8.0)) for i in images])
+    faint = grid_pattern_ratio(images, [add_tile(i, lattice_tile(2.0)) for i in images])
+    assert clean == pytest.approx(1.0)
+    assert latticed > 3.0
+    assert latticed > faint > 1.2  # stronger lattice, higher ratio
+
+
+def test_grid_pattern_ratio_flags_a_checkerboard_and_ignores_other_periods():
+    img = textured(3)
+    checker = np.array([[1.0, -1.0], [-1.0, 1.0]]) * 6.0
+    assert grid_pattern_ratio(img, add_tile(img, checker)) > 3.0
+    stripes5 = np.array([[6.0, -6.0, 3.0, -3.0, 0.0]])  # period 5: not a 2/4-px lattice
+    assert grid_pattern_ratio(img, add_tile(img, stripes5)) < 1.5
+    assert grid_pattern_ratio(img, add_tile(img, stripes5), periods=(5,)) > 3.0
+
+
+def test_grid_pattern_ratio_content_that_moves_is_not_a_lattice():
+    big = textured(4, 272, 336)
+    inputs = big[:256, :320]
+    shifted = big[3:259, 5:325]  # the same picture moved (3, 5) px: nothing fixed to the raster
+    assert 0.8 < grid_pattern_ratio(inputs, shifted) < 1.25
+    # A lattice already in the input, moved along with the content, is not the output's doing.
+    with_lattice = add_tile(big, lattice_tile(8.0))
+    assert 0.8 < grid_pattern_ratio(with_lattice[:256, :320], with_lattice[1:257, 2:322]) < 1.25
+    # Neither is smoothing: a blur removes as much from the ring as from the lattice bins.
+    blurred = cv2.GaussianBlur(inputs, (0, 0), 0.8)
+    assert 0.7 < grid_pattern_ratio(inputs, blurred) < 1.5
+
+
+def test_grid_pattern_ratio_batches_sizes_and_flat_images():
+    a, b = textured(5), textured(6, 200, 300)
+    tile = lattice_tile(8.0)
+    pairs = grid_pattern_ratio([a, b], [add_tile(a, tile), b])
+    only_a = grid_pattern_ratio(a, add_tile(a, tile))
+    assert pairs == pytest.approx((only_a + 1.0) / 2.0)  # the mean over pairs
+    stack = np.stack([a, a])
+    assert grid_pattern_ratio(stack, stack) == pytest.approx(1.0)
+    # Outputs are measured at their own size, never resized.
+    assert grid_pattern_ratio(a, add_tile(textured(5, 128, 160), tile)) > 3.0
+    flat = np.full((128, 128, 3), 90, np.uint8)
+    assert grid_pattern_ratio(flat, flat) == pytest.approx(1.0)  # no 0/0
+    assert grid_pattern_ratio(flat, add_tile(flat, tile)) > 100.0
+
+
+def test_grid_pattern_ratio_bad_arguments_raise():
+    img = textured(1)
+    with pytest.raises(ValueError, match=r"Received: len\(inputs\)=2, len\(outputs\)=1"):
+        grid_pattern_ratio([img, img], [img])
+    too_small = r"at least 64x64 pixels. Received: outputs\[1\].shape=\(63, 320, 3\)"
+    with pytest.raises(MediaError, match=too_small):
+        grid_pattern_ratio([img, img], [img, img[:63]])
+    with pytest.raises(MediaError, match=r"Received: inputs.dtype=float32"):
+        grid_pattern_ratio(img.astype(np.float32), img)
+    for bad in ((), (1, 4), (3, 5, 7), (2.0, 4), "24", (True, 4), 4, (2, 32)):
+        with pytest.raises(ValueError, match=r"Received: periods="):
+            grid_pattern_ratio(img, img, periods=bad)
+
+
+@pytest.mark.parametrize(
+    ("bad", "needle"),
+    [
+        (np.zeros((300, 300), np.uint8), "outputs.shape=(300, 300)"),
+        ([], "outputs=[]"),
+        ("image.png", "outputs=str"),
+    ],
+)
+def test_grid_pattern_ratio_bad_images_raise(bad, needle):
+    with pytest.raises(MediaError, match=r"Received: ") as info:
+        grid_pattern_ratio(textured(1), bad)
+    assert needle in str(info.value)
+
+
+# --------------------------------------------------------------------------- shift equivariance
+
+
+def _per_frame(fn):
+    return lambda frames: np.stack([fn(f) for f in frames])
+
+
+def test_shift_equivariance_identity_and_equivariant_filters_score_zero():
+    images = [textured(1), textured(2, 160, 200)]
+    calls = []
+
+    def identity(frames):
+        calls.append((frames.shape, frames.dtype))
+        return frames
+
+    result = shift_equivariance_error(identity, images)
+    assert isinstance(result, ShiftEquivariance)
+    assert result.error == 0.0 and result.reference == 0.0 and result.per_shift == (0.0, 0.0, 0.0)
+    assert np.isnan(result.ratio)
+    # One batch per image: the base crop and a crop for each shift (1, 2, 3, 4) in x and in y.
+    assert calls == [((9, 252, 316, 3), np.uint8), ((9, 156, 196, 3), np.uint8)]
+    blur = shift_equivariance_error(_per_frame(lambda f: cv2.GaussianBlur(f, (0, 0), 1.5)), images)
+    assert blur.error < 1e-6 and blur.reference < 1e-6
+
+
+def test_shift_equivariance_flags_a_fixed_4px_lattice():
+    images = [textured(1), textured(2)]
+    tile = lattice_tile(8.0)
+    result = shift_equivariance_error(_per_frame(lambda f: add_tile(f, tile)), images)
+    assert result.error > 3.0  # grey levels: the ±8 lattice stays put while the content moves
+    assert result.reference < 0.05  # a 4-px shift maps the lattice onto itself
+    assert result.ratio > 50.0
+    assert len(result.per_shift) == 3 and min(result.per_shift) > 3.0
+    assert result.to_dict()["ratio"] == result.ratio
+
+
+def test_shift_equivariance_raster_noise_without_period_4_is_not_flagged():
+    # Fixed to the raster but not periodic: every shift, 4 px included, shows it equally.
+    noise_map = np.random.default_rng(7).normal(0.0, 6.0, (300, 400))
+    stylize = _per_frame(lambda f: add_tile(f, noise_map[: f.shape[0], : f.shape[1]]))
+    result = shift_equivariance_error(stylize, [textured(3)])
+    assert result.error > 3.0 and result.reference > 3.0
+    assert 0.8 < result.ratio < 1.25
+
+
+def test_shift_equivariance_bad_arguments_raise():
+    img = textured(1)
+    with pytest.raises(ValueError, match=r"Received: stylize=int"):
+        shift_equivariance_error(3, img)
+    with pytest.raises(MediaError, match=r"Received: images.dtype=float64"):
+        shift_equivariance_error(lambda f: f, img.astype(np.float64))
+    for bad in ((), (0, 1), (1.5,), "12"):
+        with pytest.raises(ValueError, match=r"Received: shifts="):
+            shift_equivariance_error(lambda f: f, img, shifts=bad)
+    with pytest.raises(ValueError, match=r"Received: reference_shift=0"):
+        shift_equivariance_error(lambda f: f, img, reference_shift=0)
+    with pytest.raises(ValueError, match=r"at least the largest shift \(8\). Received: margin=7"):
+        shift_equivariance_error(lambda f: f, img, shifts=(8,), margin=7)
+    with pytest.raises(MediaError, match=r"larger than 36 px .* Received: images\[0\].shape=\(36, 320, 3\)"):
+        shift_equivariance_error(lambda f: f, img[:36])
+    with pytest.raises(ValueError, match=r"Received: result=float32"):
+        shift_equivariance_error(lambda f: f.astype(np.float32), img)
+    with pytest.raises(ValueError, match=r"Received: result=uint8 \(1, "):
+        shift_equivariance_error(lambda f: f[:1], img)
 
 
 # --------------------------------------------------------------------------- real images
