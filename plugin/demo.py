@@ -24,9 +24,10 @@ from stylecut.core import (
 )
 from stylecut.core.errors import OutputDirError
 from stylecut.core.testing import make_clip
-from stylecut.models import default_style, find_style, list_styles, load_stylizer
+from stylecut.models import default_style, load_stylizer
 
 from .progress import ProgressBar
+from .style_lookup import find_style, list_styles
 
 __all__ = ["demo_frame", "run_demo"]
 

@@ -16,9 +16,10 @@ import numpy as np
 from stylecut.core import MediaError, MediaNotFoundError, OutputDirError, VideoReader, save_png
 from stylecut.core.errors import NotMediaError
 from stylecut.core.evaluation import evaluate_images, markdown_table, sheet
-from stylecut.models import StyleCard, find_style, load_stylizer
+from stylecut.models import StyleCard, load_stylizer
 
 from .cli import cli
+from .style_lookup import find_style
 
 __all__ = ["IMAGE_SUFFIXES", "evaluate_cmd", "load_image"]
 

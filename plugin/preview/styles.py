@@ -63,8 +63,10 @@ def _thumbnail_path(card: Any) -> Path | None:
 
 
 def installed_styles() -> list[StyleEntry]:
-    """Shipped styles, then user styles (``stylecut styles``)."""
-    from stylecut.models.registry import list_styles, load_stylizer, shipped_styles_dir
+    """Shipped styles, then user styles (``stylecut styles``); unreadable cards are skipped with a
+    warning on stderr."""
+    from stylecut.models.registry import load_stylizer, shipped_styles_dir
+    from stylecut.plugin.style_lookup import list_styles
 
     shipped = shipped_styles_dir()
     entries = []
