@@ -14,7 +14,8 @@ matching built-in so callers may catch either::
     ├── OutputError (ValueError)                 where the render should go
     │   ├── OutputExistsError (FileExistsError)  target exists and --overwrite not given
     │   ├── OutputIsInputError                   output path is the input path
-    │   └── OutputDirError (NotADirectoryError)  missing or unwritable folder
+    │   ├── OutputDirError (NotADirectoryError)  missing or unwritable folder
+    │   └── OutputWriteError (OSError)           writing failed midway (disk full, I/O error)
     ├── EncodeSettingsError (ValueError)         unknown codec, codec not allowed in container, bad CRF
     ├── TimecodeError (ValueError)               unparsable or out-of-range time
     ├── KeyframeError (ValueError)               invalid strength curve
@@ -41,6 +42,7 @@ __all__ = [
     "OutputError",
     "OutputExistsError",
     "OutputIsInputError",
+    "OutputWriteError",
     "RenderCancelled",
     "SeekError",
     "StyleNotFoundError",
@@ -95,6 +97,10 @@ class OutputIsInputError(OutputError):
 
 class OutputDirError(OutputError, NotADirectoryError):
     """The output folder is missing or not writable."""
+
+
+class OutputWriteError(OutputError, OSError):
+    """Writing the output failed partway (disk full, quota, I/O error); nothing was kept."""
 
 
 class EncodeSettingsError(StylecutError, ValueError):

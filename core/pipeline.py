@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .codecs import EncodeSettings
-from .errors import ModelError, RenderCancelled, SeekError
+from .errors import ModelError, OutputWriteError, RenderCancelled, SeekError, StylecutError
 from .keyframes import Curve
 from .media import DecodedFrame, VideoReader
 from .output import AtomicOutput, check_output_path
@@ -303,7 +303,7 @@ def _run(
             stop_flag.fail(exc)
 
     t0 = time.perf_counter()
-    with AtomicOutput(target) as atomic:
+    with AtomicOutput(target, overwrite=settings.overwrite) as atomic:
         writer = VideoWriter(
             atomic.temp,
             width=settings.size[0] if settings.size else reader.width,
@@ -338,6 +338,8 @@ def _run(
                 if not stop_flag.event.is_set():
                     writer.close(flush=True)
                     finished.set()
+            except OSError as exc:  # disk full, quota, I/O error while writing the output
+                stop_flag.fail(_write_error(exc, target, reader.path))
             except BaseException as exc:  # noqa: BLE001
                 stop_flag.fail(exc)
 
@@ -364,7 +366,11 @@ def _run(
             for t in threads:
                 t.join()
             if not finished.is_set():
-                writer.close(flush=False)
+                try:
+                    writer.close(flush=False)
+                except OSError as exc:  # e.g. the trailer on a full disk: the file is discarded
+                    if stop_flag.error is None:
+                        stop_flag.fail(_write_error(exc, target, reader.path))
         if stop_flag.error is not None:
             raise stop_flag.error
         if counters["written"] != total:
@@ -378,6 +384,23 @@ def _run(
         progress(Progress(total, total, elapsed))
     notes.extend(n for n in writer.notes if n not in notes)
     return RenderResult(target, total, counters["stylized"], elapsed, tuple(notes))
+
+
+def _write_error(exc: OSError, target: Path, source: Path) -> BaseException:
+    """An OSError raised while writing ``target`` as a one-line ``OutputWriteError`` (errors of
+    stylecut's own, and reads of ``source``, are left as they are)."""
+    if isinstance(exc, StylecutError) or (
+        exc.filename is not None
+        and os.path.abspath(os.fsdecode(exc.filename)) == os.path.abspath(source)
+    ):
+        return exc
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    code = f" (errno {exc.errno})" if exc.errno else ""
+    error = OutputWriteError(
+        f"Cannot write {target}: {reason}{code}; nothing was written. Received: output={str(target)!r}"
+    )
+    error.__cause__ = exc
+    return error
 
 
 def frame_range_for_times(

@@ -1,13 +1,18 @@
 """The ``stylecut`` command line.
 
-Exit codes: 0 ok; 2 bad usage or bad input (one ``stylecut: error: …`` line on stderr);
-1 an unexpected internal failure; 130 cancelled (Ctrl-C). ``--debug`` shows tracebacks.
+Exit codes: 0 ok; 2 bad usage or bad input (one ``stylecut: error: …`` line on stderr, click's
+usage errors included); 1 an unexpected internal failure; 130 cancelled (Ctrl-C); 143 terminated
+(SIGTERM, during the commands that write media). ``--debug`` shows tracebacks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -28,20 +33,78 @@ from stylecut.core import (
     probe,
     render,
 )
-from stylecut.models import StyleCard, default_style, find_style, list_styles, load_stylizer
+from stylecut.models import StyleCard, default_style, load_stylizer
 
 from .progress import JsonProgress, ProgressBar
+from .style_lookup import find_style, list_styles
 
 __all__ = ["cli", "main"]
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: unwinds like Ctrl-C (temp files removed), then exits 128 + 15."""
+
+    exit_code = 128 + signal.SIGTERM
+
+
+@contextlib.contextmanager
+def sigterm_cancels() -> Iterator[None]:
+    """While the block runs (on the main thread), SIGTERM raises :class:`Terminated`, so a render
+    removes its temp file and the command exits 143 with one message."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _OneLineError(click.UsageError):
+    """A click usage error shown as the one ``stylecut: error: …`` line (exit 2)."""
+
+    def __init__(self, original: click.ClickException, ctx: click.Context | None) -> None:
+        super().__init__(original.format_message(), ctx)
+        self.exit_code = original.exit_code  # type: ignore[misc]
+
+    def show(self, file: Any = None) -> None:
+        hint = ""
+        if self.ctx is not None and self.ctx.command.get_help_option(self.ctx) is not None:
+            hint = f" (see '{self.ctx.command_path} --help')"
+        click.echo(f"stylecut: error: {self.format_message()}{hint}", file=file, err=file is None)
+
+
+def _one_line(exc: click.ClickException) -> click.ClickException:
+    if isinstance(exc, (_OneLineError, click.exceptions.NoArgsIsHelpError)):
+        return exc
+    return _OneLineError(exc, getattr(exc, "ctx", None))
+
+
 class _Group(click.Group):
-    """Translates stylecut errors into one stderr line and the documented exit codes."""
+    """Translates stylecut errors, and click's usage errors, into one stderr line and the
+    documented exit codes (``--help`` and ``--version`` work as usual)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:  # e.g. an unknown option before the command
+            raise _one_line(exc) from exc
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
+        except Terminated:
+            if debug:
+                raise
+            click.echo("stylecut: terminated (SIGTERM); no output was written", err=True)
+            ctx.exit(Terminated.exit_code)
         except (KeyboardInterrupt, RenderCancelled):
             if debug:
                 raise
@@ -52,7 +115,9 @@ class _Group(click.Group):
                 raise
             click.echo(f"stylecut: error: {exc}", err=True)
             ctx.exit(2)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.ClickException as exc:  # unknown command/option, missing or bad value
+            raise _one_line(exc) from exc
+        except (click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence for users
             if debug:
@@ -139,8 +204,14 @@ def _strength_curve(fps: Fraction, strength: str | None, keyframes: Path | None)
     return parse_strength(strength, fps)
 
 
+def _find_style(name: str) -> StyleCard:
+    """The style ``name`` (an installed name or a card/weights path); unreadable cards of other
+    user styles are skipped with a warning."""
+    return find_style(name)
+
+
 def _load_style(name: str) -> Stylizer:
-    return load_stylizer(find_style(name))  # type: ignore[no-any-return]
+    return load_stylizer(_find_style(name))  # type: ignore[no-any-return]
 
 
 def _echo_note(text: str) -> None:
@@ -174,12 +245,13 @@ _CODEC_HELP = ", ".join(CODEC_PRESETS)
 @click.option("--temporal", type=click.Choice(["off", "stable"]), default="stable", show_default=True,
               help="stable: blend with the motion-compensated previous output where it is reliable "
                    "(no flicker in static areas); off: every frame on its own.")
-@click.option("--batch", type=int, default=None, help="Frames per stylizer call.")
+@click.option("--batch", type=click.IntRange(min=1), default=None, help="Frames per stylizer call.")
 @click.option("--no-audio", is_flag=True, help="Drop the audio (it is passed through by default).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option("--progress-json", is_flag=True,
               help="Report progress as JSON lines on stderr (done, total, fps, eta) for front-ends.")
+@sigterm_cancels()
 def render_cmd(
     source: Path, output: Path, style: str, strength: str | None, keyframes: Path | None,
     codec: str | None, crf: int | None, speed: str | None, in_point: str | None,
@@ -300,6 +372,7 @@ def codecs_cmd() -> None:
               show_default=True, help="Folder for the demo clip, render and contact sheet.")
 @click.option("--style", default=None, help="Style to use (default: the default shipped style).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@sigterm_cancels()
 def demo_cmd(clip: Path | None, output_dir: Path, style: str | None, quiet: bool) -> None:
     """Render a generated clip (or CLIP) with a strength ramp 0 → 1 → 0.5 and a contact sheet."""
     from .demo import run_demo

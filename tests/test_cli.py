@@ -244,3 +244,82 @@ def test_render_progress_json_lines(runner: CliRunner, small_clip: Path, tmp_pat
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert lines and lines[-1]["done"] == lines[-1]["total"] == 36
     assert all(set(line) == {"done", "total", "fps", "eta"} for line in lines)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["render", "{clip}", "-o", "{out}"], "Missing option '--style'"),
+    (["render", "-o", "{out}", "--style", "t"], "Missing argument 'SOURCE'"),
+    (["render", "{clip}", "-o", "{out}", "--style", "t", "--size", "big"], "Received: size='big'"),
+    (["render", "{clip}", "-o", "{out}", "--style", "t", "--crf", "high"], "'high' is not a valid integer"),
+    (["render", "{clip}", "-o", "{out}", "--style", "t", "--codec", "xvid"], "'xvid' is not one of 'h264'"),
+    (["render", "{clip}", "-o", "{out}", "--style", "t", "--temporal", "on"], "'on' is not one of 'off'"),
+    (["render", "{clip}", "-o", "{out}", "--style", "t", "--batch", "0"], "'--batch': 0 is not in the range"),
+    (["render", "{clip}", "-o", "{out}", "--style", "t", "--bogus"], "No such option '--bogus'"),
+    (["rendr", "{clip}"], "No such command 'rendr'"),
+    (["--bogus", "render"], "No such option '--bogus'"),
+    (["otio", "aply"], "No such command 'aply'"),
+])
+def test_usage_errors_are_one_stylecut_error_line_exit_2(runner: CliRunner, small_clip: Path, tmp_path: Path,
+                                                         fake_style: InvertStylizer, args: list[str],
+                                                         message: str):
+    out = tmp_path / "o.mp4"
+    result = run(runner, *[a.format(clip=small_clip, out=out) for a in args])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("stylecut: error: ") and message in lines[0], lines[0]
+    assert "Usage:" not in result.output and "internal error" not in result.output
+    assert not out.exists()
+
+
+def test_help_and_version_still_work(runner: CliRunner):
+    for args in (["--help"], ["render", "--help"], ["otio", "--help"]):
+        result = run(runner, *args)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("Usage:")
+    assert run(runner, "--version").exit_code == 0
+
+
+@pytest.fixture()
+def broken_user_card(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A user styles folder holding one readable card ('mine') and one corrupt one ('broken')."""
+    folder = tmp_path / "user-styles"
+    folder.mkdir()
+    (folder / "mine.json").write_text(json.dumps({"name": "mine"}))
+    (folder / "broken.json").write_text('{"name": "broken", "generator": ')  # truncated
+    monkeypatch.setenv("STYLECUT_STYLES", str(folder))
+    return folder / "broken.json"
+
+
+def test_a_corrupt_user_card_does_not_block_other_styles(runner: CliRunner, small_clip: Path, tmp_path: Path,
+                                                         broken_user_card: Path,
+                                                         monkeypatch: pytest.MonkeyPatch):
+    loaded: list[str] = []
+
+    def load(card):  # noqa: ANN001, ANN202 - records which card the CLI found
+        loaded.append(card.name)
+        return InvertStylizer()
+
+    monkeypatch.setattr(cli_module, "load_stylizer", load)
+    names = [c.name for c in cli_module.list_styles(warn=None)]
+    assert "mine" in names and "broken" not in names
+    for style in [*names[:1], "mine"]:  # a shipped style (when any ship) and a readable user style
+        out = tmp_path / f"{style}.mp4"
+        result = run(runner, "render", small_clip, "-o", out, "--style", style, "-q")
+        assert result.exit_code == 0, result.output
+        assert out.exists() and loaded[-1] == style
+        warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+        assert len(warnings) == 1 and "skipping style 'broken'" in warnings[0]
+        assert str(broken_user_card) in warnings[0]
+    # only asking for that very style fails, with the card's own one-line error
+    result = run(runner, "render", small_clip, "-o", tmp_path / "b.mp4", "--style", "broken")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"stylecut: error: Style card {broken_user_card}")
+    assert "cannot be read" in lines[0]
+    # `styles` lists the others, with the warning on stderr
+    result = run(runner, "styles")
+    assert result.exit_code == 0 and "mine" in result.stdout.splitlines()
+    assert "skipping style 'broken'" in result.stderr
+    result = run(runner, "render", small_clip, "-o", tmp_path / "c.mp4", "--style", "nope")
+    assert result.exit_code == 2 and "unreadable cards skipped: broken" in result.stderr

@@ -15,6 +15,7 @@ from stylecut.core import errors
         (errors.OutputExistsError, FileExistsError),
         (errors.OutputIsInputError, ValueError),
         (errors.OutputDirError, NotADirectoryError),
+        (errors.OutputWriteError, OSError),
         (errors.EncodeSettingsError, ValueError),
         (errors.TimecodeError, ValueError),
         (errors.KeyframeError, ValueError),
