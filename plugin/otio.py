@@ -45,8 +45,10 @@ __all__ = [
     "RenderReport",
     "apply_effect",
     "effect_settings",
+    "adapter_hint",
     "read_timeline",
     "render_timeline",
+    "write_timeline",
 ]
 
 EFFECT_NAME = "stylecut.Stylize"
@@ -86,6 +88,30 @@ class RenderReport:
                 f"{self.count('error')} failed")
 
 
+# Timeline formats whose OTIO adapter is a separate package (OTIO >= 0.17 ships only .otio/.otiod/.otioz).
+ADAPTER_PACKAGES = {
+    "kdenlive": "otio-kdenlive-adapter",
+    "xml": "otio-fcp-adapter",
+    "fcpxml": "otio-fcpx-xml-adapter",
+    "aaf": "otio-aaf-adapter",
+    "edl": "otio-cmx3600-adapter",
+    "ale": "otio-ale-adapter",
+    "xges": "otio-xges-adapter",
+    "svg": "otio-svg-adapter",
+}
+
+
+def adapter_hint(path: str | os.PathLike[str]) -> str:
+    """What to install so OTIO can read/write ``path`` (for the no-adapter error)."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    package = ADAPTER_PACKAGES.get(suffix)
+    if package is not None:
+        return (f"no OpenTimelineIO adapter for .{suffix} files is installed; "
+                f"install it with `pip install {package}`")
+    known = ", ".join(f".{s}" for s in sorted(otio.adapters.suffixes_with_defined_adapters()))
+    return f"no OpenTimelineIO adapter handles .{suffix or '(no extension)'} files (installed: {known})"
+
+
 def read_timeline(path: str | os.PathLike[str]) -> otio.schema.Timeline:
     """Read any timeline OTIO has an adapter for; errors become :class:`OtioError`."""
     p = Path(path)
@@ -93,11 +119,24 @@ def read_timeline(path: str | os.PathLike[str]) -> otio.schema.Timeline:
         raise OtioError(f"No timeline at {p}. Received: timeline={str(p)!r}")
     try:
         result = otio.adapters.read_from_file(str(p))
+    except otio.exceptions.NoKnownAdapterForExtensionError as exc:
+        raise OtioError(f"Cannot read {p}: {adapter_hint(p)}. Received: timeline={str(p)!r}") from exc
     except Exception as exc:  # noqa: BLE001 - adapters raise anything
         raise OtioError(f"Cannot read {p} as a timeline: {exc}. Received: timeline={str(p)!r}") from exc
     if not isinstance(result, otio.schema.Timeline):
         raise OtioError(f"{p} holds a {type(result).__name__}, not a timeline. Received: timeline={str(p)!r}")
     return result
+
+
+def write_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike[str]) -> None:
+    """Write ``timeline`` in the format of ``path``'s extension; errors become :class:`OtioError`."""
+    p = Path(path)
+    try:
+        otio.adapters.write_to_file(timeline, str(p))
+    except otio.exceptions.NoKnownAdapterForExtensionError as exc:
+        raise OtioError(f"Cannot write {p}: {adapter_hint(p)}. Received: output={str(p)!r}") from exc
+    except Exception as exc:  # noqa: BLE001 - adapters raise anything
+        raise OtioError(f"Cannot write {p}: {exc}. Received: output={str(p)!r}") from exc
 
 
 # --- apply -------------------------------------------------------------------------------------

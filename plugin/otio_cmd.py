@@ -15,7 +15,7 @@ from types import ModuleType
 import click
 from stylecut.core import Curve, StylecutError, Stylizer, parse_strength
 
-from .cli import cli
+from .cli import cli, sigterm_cancels
 from .progress import ProgressBar
 
 __all__ = ["otio_group"]
@@ -36,11 +36,7 @@ def _otio() -> ModuleType:
 
 
 def _write(timeline: object, path: Path) -> None:
-    mod = _otio()
-    try:
-        mod.otio.adapters.write_to_file(timeline, str(path))
-    except Exception as exc:  # noqa: BLE001 - adapters raise anything
-        raise mod.OtioError(f"Cannot write {path}: {exc}. Received: output={str(path)!r}") from exc
+    _otio().write_timeline(timeline, path)
 
 
 @cli.group("otio")
@@ -63,6 +59,8 @@ def apply_cmd(timeline: Path, clip_name: str | None, track: int | None, style: s
     """Add the stylecut.Stylize effect to clips of TIMELINE."""
     mod = _otio()
     tl = mod.read_timeline(timeline)
+    # The style must exist now, not only when the timeline is rendered.
+    importlib.import_module("stylecut.plugin.cli")._find_style(style)
     rate = Fraction(tl.global_start_time.rate).limit_denominator() if tl.global_start_time else Fraction(24)
     curve: Curve = parse_strength(strength, rate)
     n = mod.apply_effect(tl, clip=clip_name, track=track, style=style, curve=curve, temporal=temporal)
@@ -79,6 +77,7 @@ def apply_cmd(timeline: Path, clip_name: str | None, track: int | None, style: s
 @click.option("--handles", type=click.IntRange(min=0), default=0, show_default=True,
               help="Extra frames rendered before and after each clip's range.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@sigterm_cancels()
 def render_cmd(timeline: Path, media_dir: Path, output: Path, handles: int, quiet: bool) -> None:
     """Bake every clip with the effect into MEDIA_DIR and write a relinked timeline.
 

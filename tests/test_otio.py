@@ -13,6 +13,7 @@ otio = pytest.importorskip("opentimelineio")
 
 from stylecut.core import Curve, VideoReader, build_index  # noqa: E402
 from stylecut.core.testing import InvertStylizer, make_clip, read_frame_number  # noqa: E402
+from stylecut.models import list_styles  # noqa: E402
 from stylecut.plugin import otio as sotio  # noqa: E402
 from stylecut.plugin.cli import cli  # noqa: E402
 
@@ -160,6 +161,7 @@ def test_render_relinks_every_case_and_skips_unchanged(media: tuple[Path, Path],
 def test_cli_apply_and_render(media: tuple[Path, Path], tmp_path: Path,
                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli_module, "_load_style", lambda name: InvertStylizer())
+    monkeypatch.setattr(cli_module, "_find_style", lambda name: None)  # `apply` checks the style
     tl = _timeline(*media, tmp_path / "nope.mp4")
     src = tmp_path / "edit.otio"
     otio.adapters.write_to_file(tl, str(src))
@@ -213,3 +215,45 @@ def test_clip_without_range_info_is_a_clip_error(media: tuple[Path, Path], tmp_p
     report = sotio.render_timeline(tl, tmp_path / "m", stylizer_factory=lambda s: InvertStylizer())
     assert [r.status for r in report.results] == ["error", "rendered"]
     assert report.failed and "1 failed" in report.summary()
+
+
+def test_cli_apply_with_an_unknown_style_fails_at_apply(media: tuple[Path, Path], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STYLECUT_STYLES", str(tmp_path / "no-user-styles"))
+    src = tmp_path / "edit.otio"
+    otio.adapters.write_to_file(_timeline(*media, tmp_path / "nope.mp4"), str(src))
+    before = src.read_bytes()
+    res = CliRunner().invoke(cli, ["otio", "apply", str(src), "--clip", "a2", "--style", "nope",
+                                   "-o", str(tmp_path / "styled.otio")])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.startswith("stylecut: error: Unknown style; installed styles: ")
+    assert "Received: style='nope'" in res.stderr
+    known = [c.name for c in list_styles()]
+    assert all(name in res.stderr for name in known)
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "styled.otio").exists() and src.read_bytes() == before
+
+
+KDENLIVE = """<?xml version="1.0" encoding="utf-8"?>
+<mlt LC_NUMERIC="C" version="7.22.0" producer="main_bin">
+ <profile frame_rate_num="24" frame_rate_den="1" width="64" height="48"/>
+ <tractor id="maintractor"><track producer="playlist0"/></tractor>
+</mlt>
+"""
+
+
+@pytest.mark.skipif("kdenlive" in otio.adapters.suffixes_with_defined_adapters(),
+                    reason="the Kdenlive adapter is installed here")
+def test_kdenlive_without_its_adapter_names_the_package_to_install(tmp_path: Path) -> None:
+    project = tmp_path / "edit.kdenlive"
+    project.write_text(KDENLIVE)
+    with pytest.raises(sotio.OtioError, match=r"pip install otio-kdenlive-adapter.*Received: timeline="):
+        sotio.read_timeline(project)
+    res = CliRunner().invoke(cli, ["otio", "apply", str(project), "--track", "1", "--style", "s"])
+    assert res.exit_code == 2, res.output
+    assert "pip install otio-kdenlive-adapter" in res.stderr and "edit.kdenlive" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    # writing one: the same hint
+    with pytest.raises(sotio.OtioError, match=r"Cannot write .*out.kdenlive.*pip install otio-kdenlive"):
+        sotio.write_timeline(otio.schema.Timeline(), tmp_path / "out.kdenlive")
+    assert not (tmp_path / "out.kdenlive").exists()
