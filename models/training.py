@@ -1,6 +1,10 @@
-"""Adversarial training of a style generator (TensorFlow backend).
+"""Adversarial + perceptual training of a style generator (TensorFlow backend).
 
-Adam with TTUR and a linear decay, EMA generator, DiffAugment for the discriminator,
+The generator learns against a multi-scale PatchGAN (non-saturating BCE by default) and, with
+``w_style`` > 0, Gram-matrix style and content losses on frozen VGG16 features
+(``models.perceptual``; the Johnson 2016 recipe). ``w_adv = 0`` trains the perceptual-only
+baseline with the same generator and no discriminator, so the adversarial term's contribution
+can be measured. Adam with TTUR and a linear decay, EMA generator, DiffAugment for the discriminator,
 multi-scale (and rotated) random crops of the style source, checkpoints with exact resume,
 fixed-seed sample sheets and a diversity (mode-collapse) monitor.
 """
@@ -39,6 +43,14 @@ from .losses import (  # noqa: E402
     layout_loss,
     temporal_loss,
 )
+from .perceptual import (  # noqa: E402
+    PerceptualConfig,
+    VGGFeatures,
+    gram_matrix,
+    perceptual_content_loss,
+    perceptual_style_loss,
+    total_variation,
+)
 
 __all__ = ["COLOUR_MATCH", "TrainConfig", "TrainStatus", "checkpoint_style", "train"]
 
@@ -54,7 +66,7 @@ class TrainConfig:
     style_video: str | None = None
     content: tuple[str, ...] = ()
     out: str = "runs/style"
-    generator: GeneratorConfig = field(default_factory=lambda: GENERATOR_PRESETS["fast"])
+    generator: GeneratorConfig = field(default_factory=lambda: GENERATOR_PRESETS["painter"])
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     crop: int = 256
     style_scale: tuple[float, float] = (1.0, 2.2)
@@ -69,7 +81,12 @@ class TrainConfig:
     w_colour: float = 3.0
     colour_match: str = "image"
     w_layout: float = 0.0
-    w_gram: float = 5.0
+    w_gram: float = 0.0
+    w_style: float = 1.0
+    w_perceptual_content: float = 1.0
+    w_tv: float = 0.0
+    perceptual: PerceptualConfig = field(default_factory=PerceptualConfig)
+    max_minutes: float | None = None
     w_temporal: float = 2.0
     temporal_noise: float = 0.0
     ema: float = 0.999
@@ -109,6 +126,11 @@ class TrainConfig:
             )
         if not self.w_layout >= 0:
             raise ModelError(f"w_layout must be >= 0. Received: w_layout={self.w_layout!r}")
+        for name in ("w_adv", "w_style", "w_perceptual_content", "w_tv", "w_gram"):
+            if not getattr(self, name) >= 0:
+                raise ModelError(f"{name} must be >= 0. Received: {name}={getattr(self, name)!r}")
+        if self.max_minutes is not None and not self.max_minutes > 0:
+            raise ModelError(f"max_minutes must be > 0 (or None). Received: max_minutes={self.max_minutes!r}")
         if not self.temporal_noise >= 0:
             raise ModelError(f"temporal_noise must be >= 0. Received: temporal_noise={self.temporal_noise!r}")
         for name in ("batch", "steps", "checkpoint_every", "sample_every"):
@@ -123,7 +145,21 @@ class TrainConfig:
         d = asdict(self)
         d["generator"] = self.generator.to_dict()
         d["discriminator"] = self.discriminator.to_dict()
+        d["perceptual"] = self.perceptual.to_dict()
         return d
+
+    @property
+    def recipe(self) -> str:
+        """What the losses make of this run: "gan+perceptual", "perceptual" (the Johnson 2016
+        baseline: no discriminator), "gan" or "none"."""
+        return _recipe(self.w_adv, self.w_style, self.w_perceptual_content)
+
+
+def _recipe(w_adv: float, w_style: float, w_perceptual_content: float) -> str:
+    perceptual = w_style > 0 or w_perceptual_content > 0
+    if w_adv > 0:
+        return "gan+perceptual" if perceptual else "gan"
+    return "perceptual" if perceptual else "none"
 
 
 @dataclass(frozen=True)
@@ -139,13 +175,17 @@ class TrainStatus:
 
 
 class _LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    def __init__(self, lr: float, steps: int, start: float) -> None:
-        self.lr, self.steps, self.start = lr, steps, start
+    """Constant until ``start`` of the run, then down to 10 % at its end; the run's progress is
+    its step ÷ steps or, with a wall-time limit, the larger of that and ``time_fraction``."""
+
+    def __init__(self, lr: float, steps: int, start: float, time_fraction: Any = None) -> None:
+        self.lr, self.steps, self.start, self.time_fraction = lr, steps, start, time_fraction
 
     def __call__(self, step: Any) -> Any:
-        s = tf.cast(step, tf.float32)
-        begin = self.start * self.steps
-        frac = tf.clip_by_value((s - begin) / max(1.0, self.steps - begin), 0.0, 1.0)
+        progress = tf.cast(step, tf.float32) / self.steps
+        if self.time_fraction is not None:
+            progress = tf.maximum(progress, self.time_fraction)
+        frac = tf.clip_by_value((progress - self.start) / max(1e-6, 1.0 - self.start), 0.0, 1.0)
         return self.lr * (1.0 - 0.9 * frac)
 
     def get_config(self) -> dict[str, Any]:
@@ -165,6 +205,8 @@ class _Trainer:
             self.d = MultiScaleDiscriminator(cfg.discriminator)
             self.d.build((None, cfg.crop, cfg.crop, 3))
             self.d(tf.zeros((1, cfg.crop, cfg.crop, 3)))
+            uses_vgg = cfg.w_style > 0 or cfg.w_perceptual_content > 0
+            self.vgg = VGGFeatures(cfg.perceptual.layers) if uses_vgg else None
         finally:
             keras.mixed_precision.set_global_policy(previous)
         self.g_ema = build_generator(cfg.generator, name="generator_ema")
@@ -172,8 +214,12 @@ class _Trainer:
         self.features = RandomFeatures() if cfg.w_gram > 0 else None
         if self.features is not None:
             self.features(tf.zeros((1, 64, 64, 3)))
-        self.opt_g = keras.optimizers.Adam(_LinearDecay(cfg.lr_g, cfg.steps, cfg.decay_start), 0.5, 0.99)
-        self.opt_d = keras.optimizers.Adam(_LinearDecay(cfg.lr_d, cfg.steps, cfg.decay_start), 0.5, 0.99)
+        # fraction of max_minutes trained so far (set before each step by train())
+        self.time_fraction = tf.Variable(0.0, trainable=False) if cfg.max_minutes else None
+        self.opt_g = keras.optimizers.Adam(
+            _LinearDecay(cfg.lr_g, cfg.steps, cfg.decay_start, self.time_fraction), 0.5, 0.99)
+        self.opt_d = keras.optimizers.Adam(
+            _LinearDecay(cfg.lr_d, cfg.steps, cfg.decay_start, self.time_fraction), 0.5, 0.99)
         self.opt_g.build(self.g.trainable_variables)
         self.opt_d.build(self.d.trainable_variables)
         self.seed = keras.random.SeedGenerator(cfg.seed)
@@ -192,6 +238,7 @@ class _Trainer:
         self.resumed_wall_time = 0.0  # training seconds before this process (set by restore)
         self._load_data()
         self.style_source = _style_source(cfg.style, cfg.style_video)
+        self.gram_targets = self._gram_targets() if self.vgg is not None and cfg.w_style > 0 else {}
         self._train_step = tf.function(self._step_impl, reduce_retracing=True)
 
     # --- data -------------------------------------------------------------------------------
@@ -236,22 +283,59 @@ class _Trainer:
             rotate=True,
         )
 
+    def _gram_targets(self, crops: int = 32) -> dict[str, Any]:
+        """The style's Gram matrix per style layer: the mean over ``crops`` random crops of the
+        style images at the training scale (``style_scale``), unrotated."""
+        assert self.vgg is not None
+        c = self.cfg
+        rng = np.random.default_rng(c.seed + 1)
+        sums: dict[str, Any] = {}
+        for _ in range(crops // 4):
+            batch = random_crops(
+                self.style.images, 4, c.crop, rng,
+                short_side=(int(c.crop * c.style_scale[0]), int(c.crop * c.style_scale[1])),
+            )
+            x = tf.constant(batch.astype(np.float32) / 127.5 - 1.0)
+            feats = self.vgg(x)
+            for layer in c.perceptual.style_layers:
+                g = tf.reduce_sum(gram_matrix(feats[layer]), axis=0)
+                sums[layer] = sums[layer] + g if layer in sums else g
+        return {k: tf.constant(v / float(4 * (crops // 4))) for k, v in sums.items()}
+
     # --- one step -----------------------------------------------------------------------------
     def _step_impl(self, content: Any, style: Any) -> dict[str, Any]:
         c = self.cfg
         with tf.GradientTape(persistent=True) as tape:
             fake = tf.cast(self.g(content, training=True), tf.float32)
-            d_real = self.d(diff_augment(style, self.seed), training=True)
-            d_fake = self.d(diff_augment(tf.stop_gradient(fake), self.seed), training=True)
-            d_loss = discriminator_loss(
-                [tf.cast(x, tf.float32) for x in d_real], [tf.cast(x, tf.float32) for x in d_fake], c.loss
-            )
-            g_fake = self.d(diff_augment(fake, self.seed), training=True)
-            adv = generator_adversarial_loss([tf.cast(x, tf.float32) for x in g_fake], c.loss)
             cont = content_loss(content, fake)
             colour = colour_moment_loss(fake, style, per_image=c.colour_match == "image")
-            losses = {"d": d_loss, "adv": adv, "content": cont, "colour": colour}
-            g_loss = c.w_adv * adv + c.w_content * cont + c.w_colour * colour
+            losses = {"content": cont, "colour": colour}
+            g_loss = c.w_content * cont + c.w_colour * colour
+            if c.w_adv > 0:
+                d_real = self.d(diff_augment(style, self.seed), training=True)
+                d_fake = self.d(diff_augment(tf.stop_gradient(fake), self.seed), training=True)
+                d_loss = discriminator_loss(
+                    [tf.cast(x, tf.float32) for x in d_real], [tf.cast(x, tf.float32) for x in d_fake], c.loss
+                )
+                g_fake = self.d(diff_augment(fake, self.seed), training=True)
+                adv = generator_adversarial_loss([tf.cast(x, tf.float32) for x in g_fake], c.loss)
+                g_loss += c.w_adv * adv
+                losses.update(d=d_loss, adv=adv)
+            if self.vgg is not None:
+                f_out = self.vgg(fake)
+                f_in = {k: tf.stop_gradient(v) for k, v in self.vgg(content).items()}
+                if c.w_style > 0:
+                    vgg_style = perceptual_style_loss(f_out, self.gram_targets, c.perceptual)
+                    g_loss += c.w_style * vgg_style
+                    losses["style"] = vgg_style
+                if c.w_perceptual_content > 0:
+                    vgg_content = perceptual_content_loss(f_in, f_out, c.perceptual.content_layer)
+                    g_loss += c.w_perceptual_content * vgg_content
+                    losses["vgg_content"] = vgg_content
+            if c.w_tv > 0:
+                tv = total_variation(fake)
+                g_loss += c.w_tv * tv
+                losses["tv"] = tv
             if c.w_layout > 0:
                 layout = layout_loss(content, fake)
                 g_loss += c.w_layout * layout
@@ -266,10 +350,11 @@ class _Trainer:
                 gram = gram_style_loss(self.features, fake, style)
                 g_loss += c.w_gram * gram
                 losses["gram"] = gram
-        d_grads = tape.gradient(d_loss, self.d.trainable_variables)
+        if c.w_adv > 0:
+            d_grads = tape.gradient(d_loss, self.d.trainable_variables)
+            self.opt_d.apply_gradients(zip(d_grads, self.d.trainable_variables, strict=True))
         g_grads = tape.gradient(g_loss, self.g.trainable_variables)
         del tape
-        self.opt_d.apply_gradients(zip(d_grads, self.d.trainable_variables, strict=True))
         self.opt_g.apply_gradients(zip(g_grads, self.g.trainable_variables, strict=True))
         decay = tf.minimum(
             c.ema, (1.0 + tf.cast(self.step, tf.float32)) / (10.0 + tf.cast(self.step, tf.float32))
@@ -352,6 +437,9 @@ def train(
     last_div: float | None = None
     try:
         for step in range(start, cfg.steps):
+            if trainer.time_fraction is not None and cfg.max_minutes:
+                so_far = trainer.resumed_wall_time + time.perf_counter() - t0
+                trainer.time_fraction.assign(so_far / (60.0 * cfg.max_minutes))
             content = tf.constant(trainer._content_batch())
             style = tf.constant(trainer._style_batch())
             losses = {k: float(v) for k, v in trainer._train_step(content, style).items()}
@@ -359,13 +447,15 @@ def train(
             elapsed = time.perf_counter() - t0
             message = None
             n = step + 1
-            if n % cfg.sample_every == 0 or n == cfg.steps:
+            trained_s = trainer.resumed_wall_time + elapsed
+            time_up = cfg.max_minutes is not None and trained_s >= 60 * cfg.max_minutes
+            if n % cfg.sample_every == 0 or n == cfg.steps or time_up:
                 sheet, last_div = trainer.sample_sheet()
                 losses["diversity"] = last_div
                 message = f"sample sheet {sheet.name}, diversity {last_div:.2f}"
                 if last_div < 0.3:
                     message += " — WARNING: outputs are collapsing (diversity < 0.3)"
-            if n % cfg.checkpoint_every == 0 and n != cfg.steps:
+            if n % cfg.checkpoint_every == 0 and n != cfg.steps and not time_up:
                 trainer.save_checkpoint(trainer.resumed_wall_time + elapsed)
             if n % 10 == 0 or message:
                 log.write(
@@ -378,6 +468,8 @@ def train(
             if progress is not None:
                 progress(TrainStatus(n, cfg.steps, losses, elapsed, done_steps / max(elapsed, 1e-9), message))
             if stop is not None and stop():
+                break
+            if time_up:
                 break
     except KeyboardInterrupt:
         trainer.save_checkpoint(trainer.resumed_wall_time + time.perf_counter() - t0)
@@ -395,6 +487,7 @@ def train(
         "style_source": trainer.style_source,
         "config": cfg.to_dict(),
         "generator_config": cfg.generator,
+        "recipe": cfg.recipe,
     }
 
 
@@ -463,6 +556,10 @@ def checkpoint_style(run: Path, step: int | None = None, *, data_root: Path | No
     return {
         "generator": generator,
         "generator_config": generator_config,
+        "recipe": _recipe(  # configs from before the VGG losses: adversarial + random features
+            float(config.get("w_adv", 1.0)), float(config.get("w_style", 0.0)),
+            float(config.get("w_perceptual_content", 0.0)),
+        ),
         "config": config,
         "steps": step,
         "wall_time": state.get("wall_time") or _wall_time_at(Path(run) / "train.log.jsonl", step),

