@@ -12,7 +12,12 @@ import numpy as np
 from stylecut.core import VideoReader
 from stylecut.core.errors import MediaError, MediaNotFoundError
 
-__all__ = ["ImageSet", "load_images", "manifest_entry", "random_crops", "split_held_out"]
+__all__ = [
+    "SPLITS", "ImageSet", "load_images", "manifest_entry", "random_crops", "split_held_out",
+    "validation_split",
+]
+
+SPLITS = ("all", "val", "test")
 
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 VIDEO_EXTS = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
@@ -84,6 +89,19 @@ def load_images(
             f"Accepted: {sorted(IMAGE_EXTS | VIDEO_EXTS)}. Received: paths={[str(p) for p in paths]}"
         )
     return ImageSet(tuple(images), tuple(names))
+
+
+def validation_split(names: list[str], split: str) -> list[str]:
+    """The ``split`` half of held-out ``names``: "val" (for choosing steps, weights and strengths)
+    or "test" (reported, never tuned on) by a fixed hash of each name; "all" keeps every name.
+    Order is kept; "val" gets the extra name of an odd count."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}. Received: split={split!r}")
+    if split == "all":
+        return list(names)
+    order = sorted(names, key=lambda n: hashlib.sha1(f"val:{n}".encode()).hexdigest())
+    val = set(order[: (len(order) + 1) // 2])
+    return [n for n in names if (n in val) == (split == "val")]
 
 
 def split_held_out(data: ImageSet, held_out: int) -> tuple[ImageSet, ImageSet]:

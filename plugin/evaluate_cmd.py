@@ -17,6 +17,7 @@ from stylecut.core import MediaError, MediaNotFoundError, OutputDirError, VideoR
 from stylecut.core.errors import NotMediaError
 from stylecut.core.evaluation import evaluate_images, markdown_table, sheet
 from stylecut.models import StyleCard, load_stylizer
+from stylecut.models.data import SPLITS, validation_split
 
 from .cli import cli
 from .style_lookup import find_style
@@ -102,6 +103,9 @@ def _speed(stylizer: Any) -> dict[str, Any]:
               help="Content image folder or file (repeatable; default: the card's held-out images).")
 @click.option("--style-image", "style_image", multiple=True, type=click.Path(path_type=Path),
               help="Style image file (repeatable; default: the card's style_source path).")
+@click.option("--split", type=click.Choice(SPLITS), default="all", show_default=True,
+              help="Half of the content images to use: val (choose steps, weights, strengths on it) or "
+              "test (report it, never tune on it), a fixed hash of each file name.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Use at most N content images.")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: ./stylecut-eval/<style>).")
@@ -110,7 +114,8 @@ def _speed(stylizer: Any) -> dict[str, Any]:
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the metrics' random patches/directions and the noise control.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of Markdown.")
-def evaluate_cmd(style: str, content: tuple[Path, ...], style_image: tuple[Path, ...], limit: int | None,
+def evaluate_cmd(style: str, content: tuple[Path, ...], style_image: tuple[Path, ...], split: str,
+                 limit: int | None,
                  out: Path | None, data_root: Path, seed: int, as_json: bool) -> None:
     """Measure a style against the baselines (input, Reinhard, Reinhard + noise) and its speed;
     write evaluation.json, evaluation.md and sheet.png."""
@@ -123,6 +128,8 @@ def evaluate_cmd(style: str, content: tuple[Path, ...], style_image: tuple[Path,
             raise click.UsageError(f"Style {card.name!r} lists no evaluation.held_out images; "
                                    "give --content DIR.")
         content_paths = _image_paths(content_paths, "content")
+    chosen = set(validation_split([p.name for p in content_paths], split))  # names: any data root
+    content_paths = [p for p in content_paths if p.name in chosen]
     if limit is not None:
         content_paths = content_paths[:limit]
     style_sources = list(style_image) or _card_paths(card, "style_source", ("path", "file"), data_root)
@@ -143,7 +150,7 @@ def evaluate_cmd(style: str, content: tuple[Path, ...], style_image: tuple[Path,
     one = np.ones(1, np.float32)
     outputs = [stylizer.stylize(img[None], one)[0] for img in contents]
     result = evaluate_images(contents, outputs, styles, seed=seed)
-    result = {"style": card.name, **result, "speed": _speed(stylizer),
+    result = {"style": card.name, "split": split, **result, "speed": _speed(stylizer),
               "content_files": [str(p) for p in content_paths],
               "style_files": [str(p) for p in style_paths]}
     table = f"# stylecut evaluate: {card.name}\n\n" + markdown_table(result)

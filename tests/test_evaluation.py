@@ -123,3 +123,33 @@ def test_cli_evaluate_missing_content_is_one_line_error(eval_data: Path, tmp_pat
     result = _run("evaluate", "--style", eval_data / "zoo" / "tiny-eval.json",
                   "--content", tmp_path / "empty", "--out", tmp_path / "r")
     assert result.exit_code == 2 and "holds no images" in result.stderr
+
+
+def test_validation_and_test_splits_are_disjoint_halves_fixed_by_name() -> None:
+    from stylecut.models.data import validation_split
+
+    names = [f"photo_{i}.jpg" for i in range(41)]
+    val, test = validation_split(names, "val"), validation_split(names, "test")
+    assert sorted(val + test) == sorted(names) and not set(val) & set(test)
+    assert len(val) == 21 and len(test) == 20
+    assert validation_split(names[::-1], "test") == test[::-1]  # by name, not by position
+    assert validation_split(names, "all") == names
+    with pytest.raises(ValueError, match="Received: split='train'"):
+        validation_split(names, "train")
+
+
+def test_cli_evaluate_split(eval_data: Path, tmp_path: Path) -> None:
+    from stylecut.models.data import validation_split
+
+    counts = {}
+    for split in ("val", "test"):
+        result = _run("evaluate", "--style", eval_data / "zoo" / "tiny-eval.json", "--split", split,
+                      "--content", eval_data / "content", "--out", tmp_path / split, "--json",
+                      "--style-image", eval_data / "styles" / "s.png")
+        assert result.exit_code == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["split"] == split
+        assert [Path(p).name for p in data["content_files"]] == validation_split(
+            ["c0.png", "c1.png", "c2.png"], split)
+        counts[split] = data["images"]
+    assert counts["val"] + counts["test"] == 3
