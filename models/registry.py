@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ __all__ = [
 CARD_FORMAT = "stylecut.style"
 CARD_VERSION = 1
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+Warn = Callable[[str], None]
 
 
 def shipped_styles_dir() -> Path:
@@ -78,17 +81,43 @@ class StyleCard:
                    data=data)
 
 
-def _cards_in(folder: Path) -> list[StyleCard]:
+def _cards_in(folder: Path, bad: dict[str, ModelError]) -> list[StyleCard]:
+    """The readable cards in ``folder``; each unreadable one goes into ``bad`` (by file name)."""
     if not folder.is_dir():
         return []
-    return [StyleCard.from_json(p) for p in sorted(folder.glob("*.json"))]
+    cards = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            cards.append(StyleCard.from_json(path))
+        except ModelError as exc:
+            bad.setdefault(path.name.removesuffix(".json"), exc)
+    return cards
 
 
-def list_styles() -> list[StyleCard]:
-    """Shipped styles, then user styles (a user style may not shadow a shipped name)."""
-    cards = _cards_in(shipped_styles_dir())
+def _scan() -> tuple[list[StyleCard], dict[str, ModelError]]:
+    """Shipped cards, then user cards not shadowing a shipped name; and the unreadable cards."""
+    bad: dict[str, ModelError] = {}
+    cards = _cards_in(shipped_styles_dir(), bad)
     names = {c.name for c in cards}
-    cards += [c for c in _cards_in(user_styles_dir()) if c.name not in names]
+    cards += [c for c in _cards_in(user_styles_dir(), bad) if c.name not in names]
+    return cards, bad
+
+
+def _report(bad: dict[str, ModelError], warn: Warn | None) -> None:
+    if warn is not None:
+        for name, exc in bad.items():
+            warn(f"skipping style {name!r}: {exc}")
+
+
+def list_styles(*, warn: Warn | None = None) -> list[StyleCard]:
+    """Shipped styles, then user styles (a user style may not shadow a shipped name).
+
+    A card that cannot be read is skipped (so one corrupt ``.json`` in the user styles folder does
+    not hide every other style); each is reported through ``warn`` when given, as
+    ``skipping style 'name': <error>``.
+    """
+    cards, bad = _scan()
+    _report(bad, warn)
     return cards
 
 
@@ -98,9 +127,14 @@ def default_style(cards: list[StyleCard]) -> StyleCard | None:
     return next((c for c in cards if c.data.get("default")), cards[0] if cards else None)
 
 
-def find_style(name_or_path: str) -> StyleCard:
+def find_style(name_or_path: str, *, warn: Warn | None = None) -> StyleCard:
     """The installed style called ``name_or_path``, or the style whose card/weights are at
-    that path. Raises ``StyleNotFoundError`` listing the installed names."""
+    that path. Raises ``StyleNotFoundError`` listing the installed names.
+
+    Unreadable cards of other styles are skipped as in :func:`list_styles` (reported through
+    ``warn`` when the style is found); asking for the style whose card cannot be read (by its file
+    name, when no readable card has that name) raises that card's ``ModelError``.
+    """
     path = Path(name_or_path).expanduser()
     if path.suffix in (".json", ".h5") or os.sep in name_or_path:
         card = path if path.suffix == ".json" else path.with_name(
@@ -117,13 +151,17 @@ def find_style(name_or_path: str) -> StyleCard:
                 f"Received: style={name_or_path!r}"
             )
         return found
-    cards = list_styles()
+    cards, bad = _scan()
     for candidate in cards:
         if candidate.name == name_or_path:
+            _report(bad, warn)
             return candidate
+    if name_or_path in bad:
+        raise bad[name_or_path]
     installed = ", ".join(c.name for c in cards) or "none (no style is installed yet)"
+    skipped = f" (unreadable cards skipped: {', '.join(bad)})" if bad else ""
     raise StyleNotFoundError(
-        f"Unknown style; installed styles: {installed}. Received: style={name_or_path!r}"
+        f"Unknown style; installed styles: {installed}{skipped}. Received: style={name_or_path!r}"
     )
 
 

@@ -33,10 +33,9 @@ from stylecut.core import (
     probe,
     render,
 )
-from stylecut.models import StyleCard, default_style, load_stylizer
+from stylecut.models import StyleCard, default_style, find_style, list_styles, load_stylizer
 
-from .progress import JsonProgress, ProgressBar
-from .style_lookup import find_style, list_styles
+from .progress import JsonProgress, ProgressBar, warn_stderr
 
 __all__ = ["cli", "main"]
 
@@ -207,7 +206,7 @@ def _strength_curve(fps: Fraction, strength: str | None, keyframes: Path | None)
 def _find_style(name: str) -> StyleCard:
     """The style ``name`` (an installed name or a card/weights path); unreadable cards of other
     user styles are skipped with a warning."""
-    return find_style(name)
+    return find_style(name, warn=warn_stderr)
 
 
 def _load_style(name: str) -> Stylizer:
@@ -313,7 +312,7 @@ def probe_cmd(source: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the style cards as JSON.")
 def styles_cmd(as_json: bool) -> None:
     """List installed styles with their cards."""
-    cards = list_styles()
+    cards = list_styles(warn=warn_stderr)
     if as_json:
         click.echo(json.dumps([{"name": c.name, "weights": str(c.weights_path), **c.data}
                                for c in cards], indent=2))

@@ -24,10 +24,9 @@ from stylecut.core import (
 )
 from stylecut.core.errors import OutputDirError
 from stylecut.core.testing import make_clip
-from stylecut.models import default_style, load_stylizer
+from stylecut.models import default_style, find_style, list_styles, load_stylizer
 
-from .progress import ProgressBar
-from .style_lookup import find_style, list_styles
+from .progress import ProgressBar, warn_stderr
 
 __all__ = ["demo_frame", "run_demo"]
 
@@ -57,9 +56,9 @@ def demo_frame(n: int, width: int, height: int) -> np.ndarray:
 
 def _default_stylizer(style: str | None) -> tuple[Stylizer, str | None]:
     if style is not None:
-        card = find_style(style)
+        card = find_style(style, warn=warn_stderr)
         return load_stylizer(card), card.name
-    default = default_style(list_styles())
+    default = default_style(list_styles(warn=warn_stderr))
     if default is None:
         return PassthroughStylizer(), None
     return load_stylizer(default), default.name

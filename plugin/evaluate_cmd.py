@@ -16,11 +16,11 @@ import numpy as np
 from stylecut.core import MediaError, MediaNotFoundError, OutputDirError, VideoReader, save_png
 from stylecut.core.errors import NotMediaError
 from stylecut.core.evaluation import evaluate_images, markdown_table, sheet
-from stylecut.models import StyleCard, load_stylizer
+from stylecut.models import StyleCard, find_style, load_stylizer
 from stylecut.models.data import SPLITS, validation_split
 
 from .cli import cli
-from .style_lookup import find_style
+from .progress import warn_stderr
 
 __all__ = ["IMAGE_SUFFIXES", "evaluate_cmd", "load_image"]
 
@@ -119,7 +119,7 @@ def evaluate_cmd(style: str, content: tuple[Path, ...], style_image: tuple[Path,
                  out: Path | None, data_root: Path, seed: int, as_json: bool) -> None:
     """Measure a style against the baselines (input, Reinhard, Reinhard + noise) and its speed;
     write evaluation.json, evaluation.md and sheet.png."""
-    card = find_style(style)
+    card = find_style(style, warn=warn_stderr)
     if content:
         content_paths = _image_paths(list(content), "content")
     else:

@@ -1,4 +1,5 @@
-"""A terminal progress bar for renders: frames, percent, fps and ETA on stderr."""
+"""A terminal progress bar for renders (frames, percent, fps and ETA) and one-line warnings, on
+stderr."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from typing import TextIO
 
 from stylecut.core import Progress
 
-__all__ = ["JsonProgress", "ProgressBar", "format_duration"]
+__all__ = ["JsonProgress", "ProgressBar", "format_duration", "warn_stderr"]
+
+
+def warn_stderr(text: str) -> None:
+    """One ``stylecut: warning: …`` line on stderr (e.g. the ``warn`` of
+    :func:`stylecut.models.list_styles`)."""
+    print(f"stylecut: warning: {text}", file=sys.stderr, flush=True)
 
 
 def format_duration(seconds: float | None) -> str:

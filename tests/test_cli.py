@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from stylecut.core import probe
+from stylecut.core import ModelError, StyleNotFoundError, probe
 from stylecut.core.testing import FunctionStylizer, InvertStylizer
-from stylecut.models import list_styles
+from stylecut.models import find_style, list_styles
 from stylecut.plugin.cli import cli
 
 cli_module = importlib.import_module("stylecut.plugin.cli")  # the module, not the group
@@ -289,6 +289,30 @@ def broken_user_card(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     (folder / "broken.json").write_text('{"name": "broken", "generator": ')  # truncated
     monkeypatch.setenv("STYLECUT_STYLES", str(folder))
     return folder / "broken.json"
+
+
+def test_registry_skips_unreadable_cards_and_reports_them(broken_user_card: Path):
+    warnings: list[str] = []
+    names = [c.name for c in list_styles(warn=warnings.append)]
+    assert "mine" in names and "broken" not in names
+    assert len(warnings) == 1 and warnings[0].startswith("skipping style 'broken': Style card ")
+    assert str(broken_user_card) in warnings[0] and "cannot be read" in warnings[0]
+    assert [c.name for c in list_styles()] == names  # without `warn`: skipped silently
+    warnings.clear()
+    assert find_style("mine", warn=warnings.append).name == "mine"
+    assert len(warnings) == 1 and "skipping style 'broken'" in warnings[0]
+    warnings.clear()
+    # the unreadable style itself: its card's own error (not "unknown style"), and no warning
+    with pytest.raises(ModelError, match="cannot be read") as caught:
+        find_style("broken", warn=warnings.append)
+    assert not isinstance(caught.value, StyleNotFoundError) and warnings == []
+    with pytest.raises(StyleNotFoundError, match=r"skipped: broken\)\. Received: style='nope'"):
+        find_style("nope", warn=warnings.append)
+    assert warnings == []
+    # a readable card is looked for first: one named 'broken' wins over the unreadable broken.json
+    (broken_user_card.parent / "alias.json").write_text(json.dumps({"name": "broken"}))
+    found = find_style("broken", warn=warnings.append)
+    assert found.card_path.name == "alias.json" and len(warnings) == 1
 
 
 def test_a_corrupt_user_card_does_not_block_other_styles(runner: CliRunner, small_clip: Path, tmp_path: Path,

@@ -65,12 +65,12 @@ def _thumbnail_path(card: Any) -> Path | None:
 def installed_styles() -> list[StyleEntry]:
     """Shipped styles, then user styles (``stylecut styles``); unreadable cards are skipped with a
     warning on stderr."""
-    from stylecut.models.registry import load_stylizer, shipped_styles_dir
-    from stylecut.plugin.style_lookup import list_styles
+    from stylecut.models.registry import list_styles, load_stylizer, shipped_styles_dir
+    from stylecut.plugin.progress import warn_stderr
 
     shipped = shipped_styles_dir()
     entries = []
-    for card in list_styles():
+    for card in list_styles(warn=warn_stderr):
         entries.append(StyleEntry(
             name=card.name,
             description=card.description,
