@@ -11,11 +11,17 @@ frames scaled to fit 640x360 (aspect kept, even dimensions):
 * the input (decoded at the same size, as the render's decoder does), per-frame and stabilised
   frames are read back; ``warping_error`` (DIS MEDIUM, full resolution) is computed for each,
   and ``style_distance`` / ``stroke_distance`` against the style image on ``--style-frames``
-  evenly spaced frames (the same frames for both modes).
+  evenly spaced frames (the same frames for both modes);
+* beside the warping error, ``static_flicker`` (no optical flow): the mean frame-to-frame luma
+  change (0-255) of each output over the pixels where the input does not move, and the input's
+  own change on the same pixels (its noise, grain, compression).
 
 The bars (issue "temporal coherence"):
 
-* WE(stable) <= 0.5 x WE(per-frame)  and  WE(stable) <= 1.5 x WE(input);
+* WE(stable) <= 0.5 x WE(per-frame)  and  WE(stable) <= 1.5 x WE(input) (the latter retired by
+  issue 18, still printed);
+* static-region flicker of the stabilised output <= 1.0/255 and <= 3 x the input's own
+  (issue 18: where nothing moves, the painting must not boil);
 * style distance of the stabilised output (total, texture and colour) <= 1.1 x the per-frame
   output's (the style is not washed out);
 * stabilised render fps >= 0.7 x per-frame render fps (at ~640x360);
@@ -76,7 +82,12 @@ from stylecut.core import (  # noqa: E402
     render,
     save_png,
 )
-from stylecut.core.metrics import stroke_distance, style_distance, warping_error  # noqa: E402
+from stylecut.core.metrics import (  # noqa: E402
+    static_flicker,
+    stroke_distance,
+    style_distance,
+    warping_error,
+)
 from stylecut.core.temporal import STABILISER_FLOW, backward_warp  # noqa: E402
 from stylecut.core.testing import make_clip  # noqa: E402
 
@@ -88,6 +99,8 @@ BAR_WE_OFF = 0.5
 BAR_WE_INPUT = 1.5
 BAR_STYLE = 1.1
 BAR_SPEED = 0.7
+BAR_SF = 1.0  # static-region flicker of the stable output, grey levels (0-255)
+BAR_SF_INPUT = 3.0  # ... and x the input's own
 SHEET_FRAMES = 4
 CROP = 180  # crop side; the sheet's row height, so crops are shown 1:1
 
@@ -194,6 +207,41 @@ def flow_p99(frames: list[np.ndarray]) -> list[float]:
     return out
 
 
+# --- measuring ------------------------------------------------------------------------------
+def measure_warping(ins: list[np.ndarray], offs: list[np.ndarray],
+                    stabs: list[np.ndarray]) -> tuple[float, float, float]:
+    """Warping error of the input, the per-frame and the stabilised output (printed)."""
+    t1 = time.perf_counter()
+    we_in = warping_error(ins, ins)
+    we_off = warping_error(ins, offs)
+    we_st = warping_error(ins, stabs)
+    print(f"  warping error x1e3: input {we_in * 1e3:.3f}, per-frame {we_off * 1e3:.3f}, "
+          f"stable {we_st * 1e3:.3f} ({time.perf_counter() - t1:.1f} s)", flush=True)
+    return we_in, we_off, we_st
+
+
+def measure_floor(res: ClipResult, ins: list[np.ndarray], offs: list[np.ndarray]) -> None:
+    """The propagation floor with the stabiliser's and with the metric's flow (printed)."""
+    metric_flow = FlowSettings(scale=1.0, preset=cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    res.floor_stabiliser = warping_error(ins, propagate(ins, offs[0], STABILISER_FLOW))
+    res.floor_metric = warping_error(ins, propagate(ins, offs[0], metric_flow))
+    print(f"  propagation floor x1e3: stabiliser's flow {res.floor_stabiliser * 1e3:.3f}, "
+          f"metric's flow {res.floor_metric * 1e3:.3f}", flush=True)
+
+
+def measure_static_flicker(res: ClipResult, ins: list[np.ndarray], offs: list[np.ndarray],
+                           stabs: list[np.ndarray]) -> None:
+    """Static-region flicker of the input, the per-frame and the stabilised output (printed)."""
+    t1 = time.perf_counter()
+    off = static_flicker(ins, offs)
+    stable = static_flicker(ins, stabs)  # the same static pixels, so the same input flicker
+    res.sf_input, res.sf_off, res.sf_stable = off.input, off.output, stable.output
+    res.sf_static_fraction = off.static_fraction
+    print(f"  static-region flicker /255: input {off.input:.3f}, per-frame {off.output:.3f}, "
+          f"stable {stable.output:.3f} on {off.static_fraction:.0%} of the pixels "
+          f"({time.perf_counter() - t1:.1f} s)", flush=True)
+
+
 # --- results --------------------------------------------------------------------------------
 @dataclass
 class ClipResult:
@@ -216,6 +264,10 @@ class ClipResult:
     max_flow_p99: float = 0.0
     floor_stabiliser: float | None = None
     floor_metric: float | None = None
+    sf_input: float | None = None  # static-region flicker, grey levels (0-255)
+    sf_off: float | None = None
+    sf_stable: float | None = None
+    sf_static_fraction: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -229,6 +281,13 @@ class ClipResult:
     @property
     def r_speed(self) -> float:
         return self.fps_stable / self.fps_off
+
+    @property
+    def r_sf_input(self) -> float | None:
+        """Static-region flicker, stable output / input's own."""
+        if self.sf_stable is None or self.sf_input is None or not self.sf_input > 0.0:
+            return None
+        return self.sf_stable / self.sf_input
 
     def r_style(self, part: str) -> float | None:
         if self.style_off is None or self.style_stable is None:
@@ -431,19 +490,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  FFV1 round trip of the input: max |diff| = {worst} (0 = lossless)")
             roundtrip_checked = True
 
-        t1 = time.perf_counter()
-        we_in = warping_error(ins, ins)
-        we_off = warping_error(ins, offs)
-        we_st = warping_error(ins, stabs)
-        print(f"  warping error x1e3: input {we_in * 1e3:.3f}, per-frame {we_off * 1e3:.3f}, "
-              f"stable {we_st * 1e3:.3f} ({time.perf_counter() - t1:.1f} s)", flush=True)
-        res = ClipResult(name, size, n, we_in, we_off, we_st, fps_off, fps_stable,
+        res = ClipResult(name, size, n, *measure_warping(ins, offs, stabs), fps_off, fps_stable,
                          times["off"], times["stable"])
-        metric_flow = FlowSettings(scale=1.0, preset=cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-        res.floor_stabiliser = warping_error(ins, propagate(ins, offs[0], STABILISER_FLOW))
-        res.floor_metric = warping_error(ins, propagate(ins, offs[0], metric_flow))
-        print(f"  propagation floor x1e3: stabiliser's flow {res.floor_stabiliser * 1e3:.3f}, "
-              f"metric's flow {res.floor_metric * 1e3:.3f}", flush=True)
+        measure_floor(res, ins, offs)
+        measure_static_flicker(res, ins, offs, stabs)
         res.extra["mean_abs_stable_minus_off"] = float(np.mean(
             [np.mean(cv2.absdiff(a, b)) for a, b in zip(offs, stabs, strict=True)]))
 
@@ -493,6 +543,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def print_flicker(results: list[ClipResult]) -> None:
+    """Static-region flicker (0-255) beside the warping error (x1e3), one row per clip."""
+    print("\nstatic-region flicker (SF, mean |dY| 0-255 where the input does not move) beside the "
+          "warping error (WE x1e3):")
+    head = (f"{'clip':<22} {'WE in':>7} {'WE pf':>7} {'WE st':>7} {'static':>7} {'SF in':>6} "
+            f"{'SF pf':>6} {'SF st':>6} {'st<=1.0':>7} {'st/in<=3':>13}")
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        static = None if r.sf_static_fraction is None else 100 * r.sf_static_fraction
+        print(f"{r.name[:22]:<22} {r.we_input * 1e3:>7.3f} {r.we_off * 1e3:>7.3f} "
+              f"{r.we_stable * 1e3:>7.3f} {fmt(static, '.0f'):>6}% {fmt(r.sf_input):>6} "
+              f"{fmt(r.sf_off):>6} {fmt(r.sf_stable):>6} {verdict(r.sf_stable, BAR_SF):>7} "
+              f"{fmt(r.r_sf_input, '.2f'):>8} {verdict(r.r_sf_input, BAR_SF_INPUT)}")
+    print("(static = share of the pixels of all frame pairs counted as not moving; st/in n/a when "
+          "the input's own flicker is 0)")
+
+
 def print_report(results: list[ClipResult], skipped: list[str], style: str,
                  style_b: str | None) -> None:
     if not results:
@@ -533,6 +601,7 @@ def print_report(results: list[ClipResult], skipped: list[str], style: str,
         mean([r.r_style("total") for r in results]), mean([r.fps_off for r in results]),
         mean([r.fps_stable for r in results]), mean([r.r_speed for r in results]))
     print("(ratios in the mean row are means of the per-clip ratios)")
+    print_flicker(results)
 
     if any(r.style_off for r in results):
         print("\nstyle distance parts (stable / per-frame, bar <= 1.1 each) and stroke distance "
@@ -585,6 +654,11 @@ def print_report(results: list[ClipResult], skipped: list[str], style: str,
                 for p in ("total", "texture", "colour"))
             for r in results if r.style_off],
         "speed stable >= 0.7x per-frame": [r.r_speed >= BAR_SPEED for r in results],
+        "static flicker stable <= 1.0/255": [
+            r.sf_stable <= BAR_SF for r in results
+            if r.sf_stable is not None and math.isfinite(r.sf_stable)],
+        "static flicker stable <= 3x input": [
+            x <= BAR_SF_INPUT for r in results if (x := r.r_sf_input) is not None],
     }
     print("\nbars (clips passing / measured):")
     for label, oks in checks.items():

@@ -11,7 +11,9 @@ Every tool in the project reports these numbers, so the definitions follow the d
 - **grid pattern ratio**: spectral peaks at the bins of a 2/4-px lattice fixed to the pixel raster
   (checkerboard, pixel-shuffle "screen door"), outputs ÷ inputs (:func:`grid_pattern_ratio`);
 - **shift equivariance**: how much a stylizer's output fails to move with its input for 1–3 px
-  shifts, beside a 4-px shift (:func:`shift_equivariance_error`).
+  shifts, beside a 4-px shift (:func:`shift_equivariance_error`);
+- **static-region flicker**: mean frame-to-frame luma change of a video's output where its input
+  does not move, beside the input's own on the same pixels (:func:`static_flicker`).
 
 Images are ``uint8`` RGB arrays ``(H, W, 3)``; a batch may be a sequence of them or one
 ``(N, H, W, 3)`` array. Bad images raise :class:`~stylecut.core.errors.MediaError` (a
@@ -33,6 +35,7 @@ from .temporal import FlowEstimator, FlowSettings, backward_warp, occlusion_mask
 __all__ = [
     "QualityReport",
     "ShiftEquivariance",
+    "StaticFlicker",
     "StyleDistance",
     "diversity_ratio",
     "evaluate_outputs",
@@ -40,6 +43,7 @@ __all__ = [
     "mean_structure_score",
     "resize_short_side",
     "shift_equivariance_error",
+    "static_flicker",
     "stroke_distance",
     "structure_score",
     "style_distance",
@@ -504,6 +508,106 @@ def warping_error(
             errors.append(float(np.sum(np.square(diff[valid], dtype=np.float64))) / (3 * count))
         grey, frame = next_grey, next_frame
     return float(np.mean(errors)) if errors else float("nan")
+
+
+# --------------------------------------------------------------------------- static flicker
+
+_FLICKER_SIGMA = 1.5  # Gaussian blur of the input luma before the stillness test
+_FLICKER_THRESHOLD = 1.5  # grey levels: |G(Y_in,t) − G(Y_in,t−1)| below this is static
+_FLICKER_ERODE = 5  # side of the box the static mask is eroded by
+
+
+@dataclass(frozen=True)
+class StaticFlicker:
+    """Static-region flicker of a video, in grey levels (0–255); see :func:`static_flicker`.
+
+    ``output``: mean ``|Y_out,t − Y_out,t−1|`` over the static pixels; ``input``: the same for the
+    input on the same pixels (its own noise, compression, grain); both NaN when no pixel is static.
+    ``static_fraction``: static pixels ÷ all pixels of all frame pairs (0–1).
+    """
+
+    output: float
+    input: float
+    static_fraction: float
+
+    @property
+    def ratio(self) -> float:
+        """``output ÷ input``; inf when only ``input`` is 0, NaN when both are 0 (or NaN)."""
+        if self.input > 0.0:
+            return self.output / self.input
+        return float("inf") if self.output > 0.0 else float("nan")
+
+    def to_dict(self) -> dict[str, float]:
+        """The numbers as a JSON-friendly dict (``ratio`` included)."""
+        return {"output": self.output, "input": self.input, "ratio": self.ratio,
+                "static_fraction": self.static_fraction}
+
+
+def _check_video_pair(
+    inputs: ImageBatch, outputs: ImageBatch, what: str
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Input and output frames: the same count (at least 2), every frame of one size."""
+    ins, outs = _check_pairs(inputs, outputs)
+    if len(ins) < 2:
+        raise ValueError(
+            f"{what} needs at least 2 consecutive frames. Received: len(inputs)={len(ins)}"
+        )
+    for name, frames in (("inputs", ins), ("outputs", outs)):
+        for i, img in enumerate(frames):
+            if img.shape != ins[0].shape:
+                raise MediaError(
+                    "all inputs and outputs must have the same size. "
+                    f"Received: inputs[0].shape={ins[0].shape}, {name}[{i}].shape={img.shape}"
+                )
+    return ins, outs
+
+
+def static_flicker(inputs: ImageBatch, outputs: ImageBatch) -> StaticFlicker:
+    """How much a video's output changes where its input does not move ("boiling"); lower is stiller.
+
+    Needs no optical flow, so flat footage cannot fool it (DESIGN.md, "Quality"). With ``Y`` the
+    BT.601 luma ``0.299 R + 0.587 G + 0.114 B`` as floats in grey levels 0–255 (not rounded) and
+    ``G`` a Gaussian blur σ = 1.5 px (OpenCV, 13-tap kernel, reflected border), for each pair of
+    consecutive frames ``t − 1, t`` (t = 1 … N − 1):
+
+    1. a pixel is *static* when ``|G(Y_in,t) − G(Y_in,t−1)| < 1.5``;
+    2. that mask is eroded by a 5×5 box (a pixel stays static only if its whole 5×5 neighbourhood
+       is; outside the image counts as static, so the border itself does not erode);
+    3. the pair's flicker is ``|Y_out,t − Y_out,t−1|`` summed over its static pixels, and the
+       same for ``Y_in`` on the same pixels.
+
+    ``output`` (``input``) is the sum over all pairs ÷ the number of static pixels of all pairs:
+    the per-pair means averaged over ``t`` weighted by each pair's static pixel count, in grey
+    levels (0–255); NaN when no pixel is static. ``static_fraction`` = static pixels ÷
+    ``(N − 1)·H·W``; ``ratio`` = ``output ÷ input`` (1: the output changes as much as the
+    footage's own noise; a painting that is repainted every frame scores ≫ 1).
+
+    ``inputs`` and ``outputs``: sequences (or ``(N, H, W, 3)`` arrays) of uint8 RGB frames, the
+    same number (at least 2) and all of one size.
+    """
+    ins, outs = _check_video_pair(inputs, outputs, "static flicker")
+    kernel = np.ones((_FLICKER_ERODE, _FLICKER_ERODE), np.uint8)
+    total_out = total_in = 0.0
+    static_count = 0
+    y_in, y_out = _luma(ins[0]), _luma(outs[0])
+    blurred = cv2.GaussianBlur(y_in, (0, 0), _FLICKER_SIGMA)
+    for t in range(1, len(ins)):
+        next_in, next_out = _luma(ins[t]), _luma(outs[t])
+        next_blurred = cv2.GaussianBlur(next_in, (0, 0), _FLICKER_SIGMA)
+        still = (np.abs(next_blurred - blurred) < _FLICKER_THRESHOLD).astype(np.uint8)
+        still = cv2.erode(still, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=1) > 0
+        static_count += int(np.count_nonzero(still))
+        total_out += float(np.sum(np.abs(next_out - y_out)[still]))
+        total_in += float(np.sum(np.abs(next_in - y_in)[still]))
+        y_in, y_out, blurred = next_in, next_out, next_blurred
+    pixels = (len(ins) - 1) * ins[0].shape[0] * ins[0].shape[1]
+    if static_count == 0:
+        return StaticFlicker(output=float("nan"), input=float("nan"), static_fraction=0.0)
+    return StaticFlicker(
+        output=total_out / static_count,
+        input=total_in / static_count,
+        static_fraction=static_count / pixels,
+    )
 
 
 # --------------------------------------------------------------------------- grid pattern

@@ -12,6 +12,7 @@ from stylecut.core.errors import MediaError
 from stylecut.core.metrics import (
     QualityReport,
     ShiftEquivariance,
+    StaticFlicker,
     StyleDistance,
     diversity_ratio,
     evaluate_outputs,
@@ -19,6 +20,7 @@ from stylecut.core.metrics import (
     mean_structure_score,
     resize_short_side,
     shift_equivariance_error,
+    static_flicker,
     stroke_distance,
     structure_score,
     style_distance,
@@ -216,6 +218,163 @@ def test_bad_parameters_raise():
         add_gaussian_noise(img, sigma=-0.1)
     with pytest.raises(ValueError, match="Received: image.shape="):
         reinhard_transfer(img[..., 0], img)
+
+
+# --------------------------------------------------------------------------- static flicker
+
+
+def grey_noise(rng: np.random.Generator, a: int, h: int, w: int) -> np.ndarray:
+    """Integer noise uniform on {-a, ..., a}, the same in R, G and B (so it adds to the luma)."""
+    return np.repeat(rng.integers(-a, a + 1, (h, w, 1)), 3, axis=2)
+
+
+def mean_abs_diff_uniform(a: int) -> float:
+    """E|X - Y| for X, Y independent and uniform on the k = 2a + 1 integers -a..a: (k² - 1) / 3k."""
+    k = 2 * a + 1
+    return (k * k - 1) / (3 * k)
+
+
+def moving_square_clip(frames: int = 6, h: int = 160, w: int = 240, side: int = 40,
+                       step: int = 12) -> list[np.ndarray]:
+    """A smooth still background with a coarse-grained textured square moving ``step`` px/frame."""
+    background = field(3, h, w)
+    grain = np.random.default_rng(4).integers(40, 216, (side // 4, side // 4, 3)).astype(np.uint8)
+    square = cv2.resize(grain, (side, side), interpolation=cv2.INTER_NEAREST)
+    clip = []
+    for t in range(frames):
+        y, x = 60, 20 + step * t
+        img = background.copy()
+        img[y:y + side, x:x + side] = square
+        clip.append(img)
+    return clip
+
+
+def test_static_flicker_output_noise_on_a_still_scene_matches_the_analytic_value():
+    rng = np.random.default_rng(0)
+    still = field(1, 180, 240) // 2 + 60  # luma 60..187: ±12 noise never clips
+    ins = [still] * 6
+    a = 12
+    outs = [(still.astype(np.int64) + grey_noise(rng, a, 180, 240)).astype(np.uint8)
+            for _ in ins]
+    result = static_flicker(ins, outs)
+    assert isinstance(result, StaticFlicker)
+    assert result.static_fraction == 1.0
+    assert result.input == 0.0
+    # (25² - 1) / 75 = 8.32 grey levels; 5 × 43200 samples: standard error ≈ 0.01.
+    assert result.output == pytest.approx(mean_abs_diff_uniform(a), abs=0.05)
+    assert result.ratio == float("inf")
+    d = result.to_dict()
+    assert set(d) == {"output", "input", "ratio", "static_fraction"}
+    assert d["output"] == result.output
+
+
+def test_static_flicker_identical_outputs_give_zero():
+    rng = np.random.default_rng(1)
+    still = field(2, 120, 160) // 2 + 60
+    ins = [(still.astype(np.int64) + grey_noise(rng, 1, 120, 160)).astype(np.uint8)
+           for _ in range(5)]
+    result = static_flicker(ins, [field(9, 120, 160)] * 5)
+    assert result.output == 0.0
+    assert result.input > 0.5
+    assert result.ratio == 0.0
+    clip = moving_square_clip()
+    assert static_flicker(clip, [clip[0]] * len(clip)).output == 0.0
+
+
+def test_static_flicker_counts_the_inputs_own_noise_for_the_input():
+    rng = np.random.default_rng(2)
+    still = field(5, 180, 240) // 2 + 60
+    ins = np.stack([(still.astype(np.int64) + grey_noise(rng, 1, 180, 240)).astype(np.uint8)
+                    for _ in range(6)])
+    result = static_flicker(ins, ins)  # an (N, H, W, 3) array works too
+    # ±1 noise blurred (σ 1.5) stays far below the 1.5 threshold: every pixel is static.
+    assert result.static_fraction == 1.0
+    assert result.input == pytest.approx(mean_abs_diff_uniform(1), abs=0.01)  # 8/9
+    assert result.output == result.input
+    assert result.ratio == 1.0
+    noisier = [(f.astype(np.int64) + grey_noise(rng, 3, 180, 240)).astype(np.uint8) for f in ins]
+    assert static_flicker(ins, noisier).ratio > 2.0
+
+
+def test_static_flicker_excludes_moving_pixels():
+    clip = moving_square_clip()
+    h, w = clip[0].shape[:2]
+    side = 40
+    rng = np.random.default_rng(3)
+    a = 8
+    outs = [(f.astype(np.int64) + grey_noise(rng, a, h, w)).clip(0, 255).astype(np.uint8)
+            for f in clip]
+    result = static_flicker(clip, outs)
+    # The square changes by tens of grey levels from frame to frame; none of that is counted.
+    assert result.input == 0.0
+    assert result.output == pytest.approx(mean_abs_diff_uniform(a), abs=0.1)
+    assert static_flicker(clip, clip).output == 0.0
+    # Each pair's moving area is the union of the square at t - 1 and t (40 × 52 px), widened
+    # by the blur and the erosion by a few px; everything else is static.
+    moving = side * (side + 12) / (h * w)
+    widened = (side + 2 * 8) * (side + 12 + 2 * 8) / (h * w)
+    assert 1.0 - widened < result.static_fraction < 1.0 - moving
+
+
+def test_static_flicker_threshold_and_weighting_by_static_pixels():
+    def grey(v: int) -> np.ndarray:
+        return np.full((60, 80, 3), v, np.uint8)
+
+    # Luma steps of 1 (static) and 2 (not static, the pair is left out).
+    result = static_flicker([grey(100), grey(101), grey(103)], [grey(0), grey(4), grey(40)])
+    assert result.static_fraction == 0.5
+    assert result.input == pytest.approx(1.0)
+    assert result.output == pytest.approx(4.0)
+    # Pair 1 all static, output +2; pair 2 only the left part static, output +6: the mean is
+    # weighted by the static pixel counts, not (2 + 6) / 2.
+    third = grey(100)
+    third[:, 40:] = 200
+    result = static_flicker([grey(100), grey(100), third], [grey(0), grey(2), grey(8)])
+    static_2 = (2 * result.static_fraction - 1) * 60 * 80
+    assert 0 < static_2 < 40 * 60
+    assert result.output == pytest.approx((2 * 4800 + 6 * static_2) / (4800 + static_2))
+    assert result.output < 3.9
+
+
+def test_static_flicker_mask_is_eroded_by_a_5x5_box_but_not_at_the_border():
+    before = np.full((60, 80, 3), 100, np.uint8)
+    after = before.copy()
+    after[:, 40:] = 200  # a vertical edge: only columns far enough left of it stay static
+    diff = np.abs(cv2.GaussianBlur(np.full((60, 80), 100.0), (0, 0), 1.5)
+                  - cv2.GaussianBlur(after[..., 0].astype(np.float64), (0, 0), 1.5))
+    columns = int(np.count_nonzero(diff[30] < 1.5))  # before erosion: a left band, all rows
+    assert 30 < columns < 40
+    result = static_flicker([before, after], [before, after])
+    # The 5×5 erosion takes 2 more columns off the band's right side; the image border (left,
+    # top, bottom) erodes nothing.
+    assert result.static_fraction == pytest.approx((columns - 2) / 80)
+    assert result.input == 0.0
+
+
+def test_static_flicker_nothing_static_is_nan():
+    ins = [noise(1, 40, 50), noise(2, 40, 50)]
+    result = static_flicker(ins, ins)
+    assert result.static_fraction == 0.0
+    assert np.isnan(result.output) and np.isnan(result.input) and np.isnan(result.ratio)
+
+
+@pytest.mark.parametrize(
+    ("ins", "outs", "needle"),
+    [
+        ([field(1)], [field(1)], "Received: len(inputs)=1"),
+        ([field(1)] * 3, [field(1)] * 2, "Received: len(inputs)=3, len(outputs)=2"),
+        ([field(1), field(1, 90, 120)], [field(1)] * 2, "inputs[1].shape=(90, 120, 3)"),
+        ([field(1)] * 2, [field(1), field(1, 90, 120)], "outputs[1].shape=(90, 120, 3)"),
+        ([field(1)] * 2, [field(1), field(1).astype(np.float32)], "outputs[1].dtype=float32"),
+        ("clip.mp4", [field(1)] * 2, "inputs=str"),
+        ([field(1)] * 2, [field(1), None], "outputs[1]=NoneType"),
+    ],
+)
+def test_static_flicker_bad_inputs_raise(ins, outs, needle):
+    with pytest.raises(ValueError, match=r"Received: ") as info:
+        static_flicker(ins, outs)
+    assert needle in str(info.value)
+    assert "\n" not in str(info.value)
 
 
 # --------------------------------------------------------------------------- grid pattern
