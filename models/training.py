@@ -68,17 +68,17 @@ class TrainConfig:
     out: str = "runs/style"
     generator: GeneratorConfig = field(default_factory=lambda: GENERATOR_PRESETS["painter"])
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
-    crop: int = 256
-    style_scale: tuple[float, float] = (1.0, 2.2)
+    crop: int = 192
+    style_scale: tuple[float, float] = (1.33, 2.9)
     batch: int = 4
     steps: int = 3000
-    lr_g: float = 2e-4
+    lr_g: float = 1e-3
     lr_d: float = 4e-4
     decay_start: float = 0.6
     loss: str = "bce"
     w_adv: float = 1.0
-    w_content: float = 1.5
-    w_colour: float = 3.0
+    w_content: float = 0.5
+    w_colour: float = 1.0
     colour_match: str = "image"
     w_layout: float = 0.0
     w_gram: float = 0.0
@@ -295,7 +295,7 @@ class _Trainer:
                 self.style.images, 4, c.crop, rng,
                 short_side=(int(c.crop * c.style_scale[0]), int(c.crop * c.style_scale[1])),
             )
-            x = tf.constant(batch.astype(np.float32) / 127.5 - 1.0)
+            x = tf.constant(batch)  # random_crops gives [-1, 1] floats
             feats = self.vgg(x)
             for layer in c.perceptual.style_layers:
                 g = tf.reduce_sum(gram_matrix(feats[layer]), axis=0)

@@ -131,18 +131,18 @@ def _init_chain(init: object) -> list[dict[str, object]]:
 )
 @click.option("--steps", type=int, default=3000, show_default=True)
 @click.option("--batch", type=int, default=4, show_default=True)
-@click.option("--crop", type=int, default=256, show_default=True, help="Training crop size (multiple of 8).")
+@click.option("--crop", type=int, default=192, show_default=True, help="Training crop size (multiple of 8).")
 @click.option(
     "--style-scale",
     type=(float, float),
-    default=(1.0, 2.2),
+    default=(1.33, 2.9),
     show_default=True,
     metavar="MIN MAX",
     help="Short side of the style image, as a multiple of --crop, that its crops are cut from "
     "(uniform in MIN..MAX). Near 1: the discriminator sees the painting at the scale of a whole "
     "picture, the scale its strokes are judged at by `stylecut evaluate`.",
 )
-@click.option("--lr-g", type=float, default=2e-4, show_default=True)
+@click.option("--lr-g", type=float, default=1e-3, show_default=True)
 @click.option("--lr-d", type=float, default=4e-4, show_default=True)
 @click.option(
     "--loss",
@@ -171,8 +171,8 @@ def _init_chain(init: object) -> list[dict[str, object]]:
     help="Stop after this much training time (checkpoint and style as at the last step); with "
     "--w-adv 0 it gives ablations at equal wall time.",
 )
-@click.option("--w-content", type=float, default=1.5, show_default=True)
-@click.option("--w-colour", type=float, default=3.0, show_default=True)
+@click.option("--w-content", type=float, default=0.5, show_default=True)
+@click.option("--w-colour", type=float, default=1.0, show_default=True)
 @click.option(
     "--colour-match",
     type=click.Choice(list(COLOUR_MATCH_NAMES)),

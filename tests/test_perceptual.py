@@ -176,3 +176,20 @@ def test_max_minutes_stops_at_the_wall_time_and_the_card_says_the_recipe(tiny_da
     assert exported.exit_code == 0, exported.output
     card = json.loads((tmp_path / "s" / "p.json").read_text())
     assert card["training"]["recipe"] == "perceptual" and card["training"]["config"]["max_minutes"] == 1e-4
+
+
+@needs_vgg
+def test_gram_targets_are_the_style_images_own(tmp_path: Path):
+    """A flat-colour painting: every crop is that colour, so each target is its Gram matrix."""
+    root = tmp_path / "data"
+    (root / "content").mkdir(parents=True)
+    for i in range(3):
+        cv2.imwrite(str(root / "content" / f"c{i}.png"), np.full((80, 96, 3), 60 * i, np.uint8))
+    flat = root / "flat.png"
+    cv2.imwrite(str(flat), np.full((96, 96, 3), (40, 90, 200), np.uint8))  # BGR on disk
+    trainer = _Trainer(_config(root, flat, tmp_path / "run"), root)
+    rgb = np.full((1, 64, 64, 3), (200, 90, 40), np.float32) / 127.5 - 1.0
+    feats = trainer.vgg(rgb)
+    for layer in ("conv1_1", "conv2_1"):
+        expected = np.asarray(gram_matrix(feats[layer]))[0]
+        np.testing.assert_allclose(np.asarray(trainer.gram_targets[layer]), expected, rtol=1e-3, atol=1e-3)
