@@ -7,7 +7,7 @@ and 4, in float32 and (where the CPU has AMX/AVX512-BF16) bfloat16. fps = batch 
 timed calls after warm-up. The bar: the default generator ≥ 5× the baseline at the same
 precision, and ≥ 25 fps at 640×360 (best batch).
 
-    .venv/bin/python benchmarks/bench_generator.py [--runs 10] [--preset fast]
+    .venv/bin/python benchmarks/bench_generator.py [--runs 10] [--preset painter]
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def fps_of(build, precision: str, batch: int, h: int, w: int, runs: int) -> floa
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--preset", default="fast", choices=sorted(GENERATOR_PRESETS))
+    parser.add_argument("--preset", default="painter", choices=sorted(GENERATOR_PRESETS))
     args = parser.parse_args()
     cfg = GENERATOR_PRESETS[args.preset]
     ours = lambda: build_generator(cfg)  # noqa: E731

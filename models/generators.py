@@ -21,7 +21,7 @@ from typing import Any
 import keras
 from stylecut.core.errors import ModelError
 
-from .layers import DepthToSpace, ReflectPad, ResidualBlock, SpaceToDepth
+from .layers import BilinearUp2, DepthToSpace, ReflectPad, ResidualBlock, SpaceToDepth
 
 __all__ = ["GENERATOR_PRESETS", "GeneratorConfig", "build_generator"]
 
@@ -172,7 +172,7 @@ def _coarse_branch(x: Any, c: GeneratorConfig) -> Any:
         y = ResidualBlock(
             c.coarse_channels, separable=c.separable, dilation=2 if i % 2 else 1, name=f"coarse{i}"
         )(y)
-    y = keras.layers.UpSampling2D(2, interpolation="bilinear", name="up")(y)
+    y = BilinearUp2(name="up")(y)
     y = keras.layers.Conv2D(c.channels, 3, padding="same", name="up_conv")(y)
     return keras.layers.Add(name="merge")([x, y])
 
@@ -188,10 +188,10 @@ def _build_resize(c: GeneratorConfig, name: str) -> keras.Model:
         x = ResidualBlock(c.channels, separable=c.separable, name=f"block{i}")(x)
     x = keras.layers.LeakyReLU(0.2, name="head_act")(x)
     x = _conv(x, c.decoder_channels, "dec_pre")
-    x = keras.layers.UpSampling2D(2, interpolation="bilinear", name="dec_up0")(x)
+    x = BilinearUp2(name="dec_up0")(x)
     x = _conv(x, c.decoder_channels, "dec_conv0", reflect=False)  # ½
     x = _conv(x, c.full_channels, "dec_conv1", reflect=False)
-    x = keras.layers.UpSampling2D(2, interpolation="bilinear", name="dec_up1")(x)  # full resolution
+    x = BilinearUp2(name="dec_up1")(x)  # full resolution
     x = keras.layers.Concatenate(name="with_image")([x, image])
     delta = _conv(x, 3, "head", act=False, reflect=False, init=keras.initializers.VarianceScaling(0.1))
     out = keras.layers.Add(name="output")([image, delta])

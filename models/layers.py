@@ -7,7 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-__all__ = ["DepthToSpace", "ReflectPad", "ResidualBlock", "SpaceToDepth"]
+__all__ = ["BilinearUp2", "DepthToSpace", "ReflectPad", "ResidualBlock", "SpaceToDepth"]
 
 
 class _FactorLayer(keras.layers.Layer):
@@ -125,3 +125,33 @@ class ResidualBlock(keras.layers.Layer):
             "dilation": self.dilation,
             "residual_scale": self.residual_scale,
         }
+
+
+@keras.saving.register_keras_serializable(package="stylecut")
+class BilinearUp2(keras.layers.Layer):
+    """(B, H, W, C) -> (B, 2H, 2W, C): bilinear ×2 (half-pixel centres, edges clamped), written
+    with pads and weighted sums so it works for any H×W, traced with unknown sizes, on every
+    backend. Equal to ``UpSampling2D(2, interpolation="bilinear")``."""
+
+    def call(self, x: Any) -> Any:
+        x = self._up(x, axis=1)
+        return self._up(x, axis=2)
+
+    @staticmethod
+    def _up(x: Any, axis: int) -> Any:
+        pad = [(0, 0)] * 4
+        pad[axis] = (1, 1)
+        p = ops.pad(x, pad, mode="symmetric")  # by 1: repeats the edge
+        if axis == 1:
+            before, centre, after = p[:, :-2], p[:, 1:-1], p[:, 2:]
+        else:
+            before, centre, after = p[:, :, :-2], p[:, :, 1:-1], p[:, :, 2:]
+        both = ops.stack([0.75 * centre + 0.25 * before, 0.75 * centre + 0.25 * after], axis=axis + 1)
+        shape = ops.shape(x)
+        new = [shape[0], shape[1], shape[2], x.shape[-1]]
+        new[axis] = shape[axis] * 2
+        return ops.reshape(both, new)
+
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        b, h, w, c = input_shape
+        return (b, None if h is None else 2 * h, None if w is None else 2 * w, c)

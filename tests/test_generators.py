@@ -15,7 +15,7 @@ from stylecut.core.testing import make_clip  # noqa: E402
 from stylecut.models import find_style, load_stylizer  # noqa: E402
 from stylecut.models.generators import GENERATOR_PRESETS, GeneratorConfig, build_generator  # noqa: E402
 from stylecut.models.keras_stylizer import KerasStylizer, resolve_precision  # noqa: E402
-from stylecut.models.layers import DepthToSpace, ReflectPad, ResidualBlock, SpaceToDepth  # noqa: E402
+from stylecut.models.layers import BilinearUp2, DepthToSpace, ReflectPad, ResidualBlock, SpaceToDepth  # noqa: E402
 from stylecut.models.registry import save_style  # noqa: E402
 
 TINY = GENERATOR_PRESETS["tiny"]
@@ -63,11 +63,17 @@ def test_config_dict_round_trip() -> None:
         assert GeneratorConfig.from_dict(data) == config
     with pytest.raises(ModelError, match="Received: config="):
         GeneratorConfig.from_dict({**TINY.to_dict(), "depth": 3})
+    with pytest.raises(ModelError, match="known: s2d, resize. Received: arch='unet'"):
+        GeneratorConfig(arch="unet")
+    with pytest.raises(ModelError, match="Received: fold=2"):
+        GeneratorConfig(arch="resize", decoder="resize", fold=2)
+    with pytest.raises(ModelError, match="Received: full_channels=-1"):
+        GeneratorConfig(arch="resize", decoder="resize", full_channels=-1)
 
 
 @pytest.mark.parametrize("layer", [
     SpaceToDepth(4, name="s2d"), DepthToSpace(2, name="d2s"), ReflectPad(2, name="pad"),
-    ResidualBlock(8, separable=True, dilation=2, residual_scale=0.5, name="res"),
+    ResidualBlock(8, separable=True, dilation=2, residual_scale=0.5, name="res"), BilinearUp2(name="up"),
 ])
 def test_custom_layer_config_round_trip(layer: keras.layers.Layer) -> None:
     config = layer.get_config()
@@ -117,6 +123,42 @@ def test_stylizer_protocol_and_odd_sizes(tiny_stylizer: KerasStylizer) -> None:
     # batching does not change the result
     one_by_one = np.concatenate([tiny_stylizer.stylize(f[None], np.ones(1)) for f in frames])
     np.testing.assert_array_equal(one_by_one, out)
+
+
+def test_painter_has_no_pattern_fixed_to_the_pixel_grid() -> None:
+    """Random weights, made strong: the space-to-depth "fast" net paints a lattice that stays put
+    when the content moves by 1-3 px; the painter's output moves with its input."""
+    import cv2
+    from stylecut.core.metrics import grid_pattern_ratio, shift_equivariance_error
+
+    rng = np.random.default_rng(0)
+    noise = [rng.integers(0, 256, (160, 200, 3), dtype=np.uint8) for _ in range(2)]
+    photos = [cv2.GaussianBlur(n, (0, 0), 2) for n in noise]
+    scores = {}
+    for preset in ("painter", "fast"):
+        keras.utils.set_random_seed(1)
+        config = GENERATOR_PRESETS[preset]
+        model = build_generator(config)
+        head = model.get_layer("head")
+        kernel, bias = head.get_weights()
+        head.set_weights([kernel * 4.0, bias])
+        stylizer = KerasStylizer(model, config, name=preset, preferred_batch=2, precision="float32")
+
+        def stylize(frames: np.ndarray, stylizer: KerasStylizer = stylizer) -> np.ndarray:
+            return stylizer.stylize(frames, np.ones(len(frames), np.float32))
+
+        outputs = [stylize(p[None])[0] for p in photos]
+        scores[preset] = (grid_pattern_ratio(photos, outputs),
+                          shift_equivariance_error(stylize, photos, (1, 2, 3), reference_shift=8).error)
+    assert scores["fast"][0] > 5 and scores["fast"][1] > 3, scores  # the lattice is seen
+    assert scores["painter"][0] < 1.5 and scores["painter"][1] < 1.0, scores
+
+
+def test_bilinear_up2_is_keras_bilinear_upsampling() -> None:
+    x = np.random.default_rng(3).normal(size=(2, 5, 7, 3)).astype(np.float32)
+    expected = keras.ops.convert_to_numpy(keras.layers.UpSampling2D(2, interpolation="bilinear")(x))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(BilinearUp2()(x)), expected, atol=1e-5)
+    assert BilinearUp2().compute_output_shape((None, None, 4, 3)) == (None, None, 8, 3)
 
 
 def test_strength_zero_is_exact_passthrough(tiny_stylizer: KerasStylizer) -> None:
