@@ -75,7 +75,8 @@ def load_images(
     images: list[np.ndarray] = []
     names: list[str] = []
     for f in files:
-        name = str(f.relative_to(root)) if root is not None and f.is_relative_to(root) else f.name
+        full, base = f.resolve(), root.resolve() if root is not None else None
+        name = str(full.relative_to(base)) if base is not None and full.is_relative_to(base) else f.name
         if f.suffix.lower() in VIDEO_EXTS:
             for img, label in _video_frames(f, video_frames, max_side):
                 images.append(img)

@@ -348,3 +348,16 @@ def test_wall_time_from_a_resumed_log(tmp_path: Path):
     log.write_text("".join(json.dumps({"step": n, "time": t}) + "\n" for n, t in times) + "not json\n")
     assert _wall_time_at(log, 20) == 10.0 and _wall_time_at(log, 40) == 18.0
     assert _wall_time_at(log, 50) is None and _wall_time_at(tmp_path / "absent", 10) is None
+
+
+def test_names_are_relative_to_the_data_root_however_paths_are_given(
+    tiny_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from stylecut.models.data import load_images
+
+    root, _ = tiny_data
+    monkeypatch.chdir(root.parent)
+    relative_content = Path(root.name) / "content"
+    for content, data_root in ((relative_content, root.resolve()), (root / "content", Path(root.name))):
+        names = load_images([content], root=data_root).names
+        assert names and all(n.startswith("content/") for n in names), names
