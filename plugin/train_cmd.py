@@ -283,6 +283,10 @@ def train_cmd(
 ) -> None:
     """Train a style from painting(s) or a video, with content photos/videos."""
     anchor = _tone_anchor_card(tone_anchor)  # before the imports below load TensorFlow
+    if w_style > 0 or w_perceptual_content > 0:
+        from stylecut.models.hed_weights import vgg_weights_path
+
+        vgg_weights_path()  # missing: one error line naming the install command, before TensorFlow
     from stylecut.models.discriminators import DiscriminatorConfig
     from stylecut.models.generators import GENERATOR_PRESETS
     from stylecut.models.precision import resolve_precision

