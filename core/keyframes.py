@@ -440,12 +440,12 @@ class Curve:
         return cls._from_json(text, f"Keyframe file {str(target)!r}")
 
 
-def parse_strength(text: str, fps: Fraction) -> Curve:
+def parse_strength(text: str, fps: Fraction, *, vfr: bool = False) -> Curve:
     """Parse the CLI strength syntax.
 
     A single number (``0.7``) is a constant curve; otherwise comma-separated
     ``TIME:VALUE[@interp]`` keys, e.g. ``0:0@hold,2s:1,00:00:05:12:0.4``, where TIME is any
-    :func:`~stylecut.core.timecode.parse_time` form (split on the last colon).
+    :func:`~stylecut.core.timecode.parse_time` form (split on the last colon; ``vfr`` as there).
     """
     if not isinstance(text, str) or not text.strip():
         raise KeyframeError(
@@ -487,7 +487,7 @@ def parse_strength(text: str, fps: Fraction) -> Curve:
         if not _NUMBER_RE.match(value_text):
             raise bad(f"value {value_text!r} must be a number in [0, 1]")
         try:
-            seconds = parse_time(time_text.strip(), fps)
+            seconds = parse_time(time_text.strip(), fps, vfr=vfr)
         except TimecodeError as error:
             raise bad(_reason(error, received=False)) from None
         try:

@@ -234,8 +234,13 @@ def _run(
 ) -> RenderResult:
     index = reader.index
     tb = index.time_base
-    shift_pts = index.pts[start] - index.pts[0]
     total = stop - start
+    rate, out_tb, cfr = _output_timing(reader, avi=target.suffix.lower() == ".avi")
+    # Both streams are rebased so that the first rendered frame is at 0: audio before it (an
+    # in-point, or a source whose video starts after its audio) is dropped, and audio after
+    # the last rendered frame too.
+    video_start = index.pts[start] * tb
+    video_end = (index.pts[stop] if stop < len(index) else index.pts[-1] + index.last_duration) * tb
     batch_size = settings.batch_size or max(1, int(getattr(stylizer, "preferred_batch", 1)))
     stabilizer = Stabilizer() if settings.temporal == "stable" else None
     # Stabilisation is recursive: start K frames early so an in-point render matches a full one.
@@ -244,9 +249,10 @@ def _run(
     if settings.audio:
         audio = AudioPassthrough(
             reader.path,
-            start=index.pts[start] * tb if start > 0 else None,
-            end=index.pts[stop] * tb if stop < len(index) else None,
-            shift=shift_pts * tb,
+            # from the start of a clip at 0, an AAC encoder's priming packet (pts < 0) stays
+            start=video_start if start > 0 or video_start > 0 else None,
+            end=video_end,
+            shift=video_start,
         )
         if not audio.has_audio:
             audio.close()
@@ -308,8 +314,8 @@ def _run(
             atomic.temp,
             width=settings.size[0] if settings.size else reader.width,
             height=settings.size[1] if settings.size else reader.height,
-            rate=reader.fps,
-            time_base=tb,
+            rate=rate,
+            time_base=out_tb,
             settings=settings.encode,
             colour=reader.colour,
             rotation=rotation,
@@ -331,9 +337,11 @@ def _run(
                         image = stabilizer.apply(motion, image, float(strength))
                     if frame.index < start:
                         continue  # warm-up frame before the in-point: not written
-                    out_pts = frame.pts - shift_pts
+                    # CFR: timestamps from the output's own frame index and rate; VFR: the
+                    # source's, rebased to the first rendered frame.
+                    out_pts = frame.index - start if cfr else frame.pts - index.pts[start]
                     writer.write(image, out_pts)
-                    writer.write_audio_until(out_pts * tb)
+                    writer.write_audio_until(out_pts * out_tb)
                     counters["written"] += 1
                 if not stop_flag.event.is_set():
                     writer.close(flush=True)
@@ -384,6 +392,39 @@ def _run(
         progress(Progress(total, total, elapsed))
     notes.extend(n for n in writer.notes if n not in notes)
     return RenderResult(target, total, counters["stylized"], elapsed, tuple(notes))
+
+
+def _output_timing(reader: VideoReader, *, avi: bool = False) -> tuple[Fraction, Fraction, bool]:
+    """The output's frame rate, the time base of the pts the pipeline writes, and whether those
+    pts are the frame index (constant frame rate: ``1/rate``) rather than the source's pts.
+
+    A source counts as constant-rate when its frames are evenly spaced (within the container's
+    rounding, e.g. Matroska's milliseconds) at its declared rational rate. A variable-rate
+    source written to AVI (one tick per frame, no timestamps) gets the rate of its fastest
+    frame spacing, so that no frame has to be pushed later onto a coarser grid."""
+    index = reader.index
+    rate = reader.fps
+    if len(index) < 2:
+        return rate, 1 / rate, True
+    spacing = (index.pts[-1] - index.pts[0]) * index.time_base / (len(index) - 1)
+    if not index.is_vfr and abs(spacing * rate - 1) <= Fraction(1, 200):
+        return rate, 1 / rate, True
+    if avi:
+        deltas = np.diff(np.asarray(index.pts, dtype=np.int64))
+        finest = int(deltas[deltas > 0].min()) if (deltas > 0).any() else 1
+        rate = _standard_rate(1 / (finest * index.time_base), Fraction(1, finest))
+    return rate, index.time_base, False
+
+
+def _standard_rate(rate: Fraction, rounding: Fraction) -> Fraction:
+    """``rate``, or the integer or NTSC (N*1000/1001) rate it is within the timestamps'
+    ``rounding`` (relative; at least 1%) of."""
+    tolerance = max(Fraction(1, 100), rounding)
+    nearest = round(rate)
+    candidates = [Fraction(nearest), Fraction(nearest * 1000, 1001),
+                  Fraction((nearest + 1) * 1000, 1001)]
+    best = min(candidates, key=lambda c: abs(c - rate))
+    return best if best > 0 and abs(best / rate - 1) <= tolerance else rate
 
 
 def _write_error(exc: OSError, target: Path, source: Path) -> BaseException:

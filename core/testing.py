@@ -121,6 +121,7 @@ def make_clip(
     audio: bool = True,
     audio_codec: str | None = None,
     sample_rate: int = 48000,
+    audio_layout: str = "stereo",
     tone_hz: float = 440.0,
     rotation: int = 0,
     colour: tuple[int, int, int, int] | None = None,
@@ -133,6 +134,8 @@ def make_clip(
 
     ``frame_times`` (seconds) makes a variable-frame-rate clip; ``colour`` is
     (matrix, range, primaries, trc) FFmpeg enum values; ``rotation`` writes a display matrix.
+    ``audio_layout`` is any FFmpeg layout, also one without channel order (``"6 channels"``);
+    every channel carries the tone.
     """
     path = Path(path)
     fps = Fraction(fps)
@@ -161,7 +164,7 @@ def make_clip(
         if audio:
             acodec = audio_codec or ("libopus" if path.suffix == ".webm" else
                                      "pcm_s16le" if path.suffix == ".avi" else "aac")
-            astream = container.add_stream(acodec, rate=sample_rate, layout="stereo")
+            astream = container.add_stream(acodec, rate=sample_rate, layout=audio_layout)
         from .colour import ColourTags, FrameConverter
 
         tags = ColourTags(*colour, height=height) if colour is not None else ColourTags(
@@ -189,8 +192,9 @@ def make_clip(
                 n = min(chunk, total - start)
                 t = (np.arange(start, start + n) / sample_rate).astype(np.float64)
                 wave = (0.3 * np.sin(2 * math.pi * tone_hz * t)).astype(np.float32)
-                af = av.AudioFrame.from_ndarray(np.stack([wave, wave]), format="fltp",
-                                                layout="stereo")
+                channels = av.AudioLayout(audio_layout).nb_channels
+                af = av.AudioFrame.from_ndarray(np.stack([wave] * channels), format="fltp",
+                                                layout=audio_layout)
                 af.sample_rate = sample_rate
                 af.pts = start
                 af.time_base = Fraction(1, sample_rate)

@@ -179,6 +179,20 @@ def frame_to_timecode(frame: int, fps: Fraction, drop_frame: bool | None = None)
     return f"{hh:02d}:{mm:02d}:{ss:02d}{separator}{ff:0{width}d}"
 
 
+def _check_timecode_ranges(tc: str, minutes: int, secs: int, frames: int, fps: Fraction) -> None:
+    nominal = nominal_rate(fps)
+    if minutes >= 60 or secs >= 60:
+        raise TimecodeError(
+            f"Timecode {tc!r} is out of range: minutes and seconds must be below 60. "
+            f"Received: timecode={tc!r}"
+        )
+    if frames >= nominal:
+        raise TimecodeError(
+            f"Timecode {tc!r} is out of range: frames must be below {nominal} at {fps} fps. "
+            f"Received: timecode={tc!r}"
+        )
+
+
 def timecode_to_frame(tc: str, fps: Fraction) -> int:
     """Frame number of the timecode ``HH:MM:SS:FF`` (or drop-frame ``HH:MM:SS;FF``) at ``fps``."""
     fps = _check_fps(fps)
@@ -191,16 +205,7 @@ def timecode_to_frame(tc: str, fps: Fraction) -> int:
     hh, mm, ss, separator, ff = match.groups()
     hours, minutes, secs, frames = int(hh), int(mm), int(ss), int(ff)
     nominal = nominal_rate(fps)
-    if minutes >= 60 or secs >= 60:
-        raise TimecodeError(
-            f"Timecode {tc!r} is out of range: minutes and seconds must be below 60. "
-            f"Received: timecode={tc!r}"
-        )
-    if frames >= nominal:
-        raise TimecodeError(
-            f"Timecode {tc!r} is out of range: frames must be below {nominal} at {fps} fps. "
-            f"Received: timecode={tc!r}"
-        )
+    _check_timecode_ranges(tc, minutes, secs, frames, fps)
     total_minutes = hours * 60 + minutes
     frame = (total_minutes * 60 + secs) * nominal + frames
     if separator == ";":
@@ -215,11 +220,27 @@ def timecode_to_frame(tc: str, fps: Fraction) -> int:
     return frame
 
 
-def parse_time(text: str, fps: Fraction) -> Fraction:
+def _timecode_to_clock_seconds(tc: str, fps: Fraction) -> Fraction:
+    """``HH:MM:SS:FF`` read as clock time: ``HH:MM:SS`` seconds plus ``FF`` frames of the
+    nominal rate (how a variable-frame-rate clip's timecode is meant; ``;`` reads the same)."""
+    match = _TIMECODE_RE.match(tc.strip())
+    assert match is not None
+    hours, minutes, secs, _, frames = match.groups()
+    _check_timecode_ranges(tc, int(minutes), int(secs), int(frames), fps)
+    clock = int(hours) * 3600 + int(minutes) * 60 + int(secs)
+    return clock + Fraction(int(frames), nominal_rate(fps))
+
+
+def parse_time(text: str, fps: Fraction, *, vfr: bool = False) -> Fraction:
     """Parse the command-line time syntax into seconds.
 
     Accepts a frame number (``90``), seconds (``3s``, ``1.5s``, parsed exactly) or a timecode
     (``00:00:03:00``, drop-frame ``00:00:03;00``).
+
+    ``vfr=True`` (a variable-frame-rate clip, whose ``fps`` is only an average) reads a
+    timecode as clock time, ``HH:MM:SS`` plus ``FF`` frames of the nominal rate, so that
+    ``00:00:10:00`` is the same instant as ``10s``; counting frames at the average rate would
+    land elsewhere in the clip.
     """
     fps = _check_fps(fps)
     stripped = text.strip() if isinstance(text, str) else ""
@@ -229,6 +250,8 @@ def parse_time(text: str, fps: Fraction) -> Fraction:
     if seconds is not None:
         return Fraction(seconds.group(1))
     if _TIMECODE_RE.match(stripped):
+        if vfr:
+            return _timecode_to_clock_seconds(stripped, fps)
         return Fraction(timecode_to_frame(stripped, fps)) / fps
     raise TimecodeError(f"Cannot parse time {text!r}: use {_TIME_FORMS}. Received: time={text!r}")
 

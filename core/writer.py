@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterator
 from fractions import Fraction
@@ -17,6 +18,10 @@ from .media import open_input
 
 __all__ = ["AudioPassthrough", "VideoWriter"]
 
+# Transcoded audio is decoded from this long before the in-point (the decoder's warm-up).
+_DECODER_WARM_UP = Fraction(1)
+# Audio frames whose pts is this close to the end of the previous one continue it seamlessly.
+_PTS_JITTER = Fraction(1, 50)
 # Audio codecs each container family plays well with (stream copy); others are transcoded.
 _COPY_OK = {
     ".mp4": {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"},
@@ -30,6 +35,56 @@ _COPY_OK = {
 }
 _TRANSCODE_TO = {".webm": "libopus", ".avi": "pcm_s16le"}
 _CODEC_LABEL = {"libopus": "Opus", "pcm_s16le": "PCM", "aac": "AAC"}
+# The layout an encoder gets for a source whose channel order is unspecified (AVI and
+# Matroska PCM, WAV without a channel mask): FFmpeg's usual layouts per channel count.
+_DEFAULT_LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "4.0", 5: "5.0", 6: "5.1", 7: "6.1",
+                    8: "7.1"}
+
+
+def _encoder_rate(encoder: str, rate: int) -> int:
+    """``rate`` if ``encoder`` supports it, else the nearest supported rate above (or the top)."""
+    rates = av.Codec(encoder, "w").audio_rates
+    if not rates or rate in rates:
+        return rate
+    above = [r for r in rates if r >= rate]
+    return min(above) if above else max(rates)
+
+
+def _has_encoder(name: str) -> bool:
+    try:
+        av.Codec(name, "w")
+    except (av.error.FFmpegError, ValueError):
+        return False
+    return True
+
+
+def _opens(encoder: str, rate: int, fmt: str, layout: str) -> bool:
+    cc = av.CodecContext.create(encoder, "w")
+    try:
+        cc.sample_rate, cc.format, cc.layout = rate, fmt, layout
+        cc.time_base = Fraction(1, rate)
+        cc.open()
+    except (av.error.FFmpegError, ValueError):
+        return False
+    return True
+
+
+def _encoder_layout(encoder: str, rate: int, fmt: str, source: av.AudioLayout | None,
+                    channels: int) -> str:
+    """A channel layout ``encoder`` opens with for a source with ``source`` layout: the source's
+    own when its channel order is known, else the usual layout for its channel count, else
+    stereo (downmixed by the resampler)."""
+    candidates = []
+    if source is not None and source.nb_channels and all(c.name != "NONE" for c in source.channels):
+        candidates.append(source.name)
+    channels = channels or (source.nb_channels if source is not None else 0) or 2
+    if channels in _DEFAULT_LAYOUTS:
+        candidates.append(_DEFAULT_LAYOUTS[channels])
+    candidates += ["stereo", "mono"]
+    for layout in dict.fromkeys(candidates):
+        if _opens(encoder, rate, fmt, layout):
+            return layout
+    return "stereo"
 
 
 def _needs_even(pix_fmt: str) -> tuple[bool, bool]:
@@ -53,8 +108,12 @@ class AudioPassthrough:
     """Copies (or, when the container cannot hold it, transcodes) the audio of ``source``.
 
     Audio between ``start`` and ``end`` (seconds on the source's timeline; ``None`` = open)
-    is written shifted by ``-shift`` seconds. Call ``write_until(t)`` as video is written
-    (keeps the file interleaved and memory flat) and ``finish()`` at the end.
+    is written shifted by ``-shift`` seconds: copied audio is trimmed on packet boundaries
+    (the first packet at or after ``start``), transcoded audio and PCM sample-exactly.
+    Transcoding converts the source's sample format, rate and channel layout (also one without
+    a channel order, as in AVI or Matroska PCM) to what the encoder takes. Call
+    ``write_until(t)`` as video is written (keeps the file interleaved and memory flat) and
+    ``finish()`` at the end.
     """
 
     def __init__(
@@ -73,6 +132,8 @@ class AudioPassthrough:
         self._packets: Iterator[av.Packet] | None = None
         self._pending: av.Packet | None = None
         self._out: av.container.OutputContainer | None = None
+        self._resamplers: dict[int, av.AudioResampler] = {}
+        self._next_time: dict[int, Fraction] = {}
 
     @property
     def has_audio(self) -> bool:
@@ -85,20 +146,28 @@ class AudioPassthrough:
         for stream in self._in.streams.audio:
             name = stream.codec_context.name
             ok = name in out.supported_codecs and (allowed is None or name in allowed)
-            if ok:
+            if ok and not (name.startswith("pcm_") and _has_encoder(name)):
                 copied = out.add_stream_from_template(stream)
                 copied.time_base = stream.time_base  # keep packet timing exact (AVI rounds)
                 self._pairs.append((stream, copied, True))
+                continue
+            # PCM that the container holds is re-encoded as itself (lossless), so that it is
+            # trimmed to the sample like transcoded audio, not on packet boundaries.
+            encoder = name if ok else _TRANSCODE_TO.get(ext, "aac")
+            icc = stream.codec_context
+            rate = _encoder_rate(encoder, int(icc.sample_rate or 48000))
+            fmt = av.Codec(encoder, "w").audio_formats[0].name
+            if ok and icc.layout is not None and icc.layout.nb_channels:
+                layout = icc.layout.name  # PCM as it was, also without a channel order
             else:
-                encoder = _TRANSCODE_TO.get(ext, "aac")
-                rate = stream.codec_context.sample_rate or 48000
-                if encoder == "libopus" and rate not in (8000, 12000, 16000, 24000, 48000):
-                    rate = 48000
-                layout = stream.codec_context.layout.name if stream.codec_context.layout else "stereo"
-                o = out.add_stream(encoder, rate=rate, layout=layout)
-                if encoder == "pcm_s16le":
-                    o.time_base = Fraction(1, rate)
-                self._pairs.append((stream, o, False))
+                layout = _encoder_layout(encoder, rate, fmt, icc.layout, int(icc.channels or 0))
+            o = out.add_stream(encoder, rate=rate, layout=layout, format=fmt)
+            o.time_base = Fraction(1, rate)
+            # Decoded frames (any format, rate, or a layout without channel order) are
+            # converted to what the encoder was opened with.
+            self._resamplers[stream.index] = av.AudioResampler(format=fmt, layout=layout, rate=rate)
+            self._pairs.append((stream, o, False))
+            if not ok:
                 self.notes.append(
                     f"audio stream {stream.index} ({name}) cannot be stream-copied into {ext}; "
                     f"transcoded to {_CODEC_LABEL[encoder]}"
@@ -126,24 +195,62 @@ class AudioPassthrough:
         tb = Fraction(packet.time_base.numerator, packet.time_base.denominator)
         if self.end is not None and t >= self.end:
             return
-        if self.start is not None and t < self.start:
-            return  # trims start on a packet boundary at or after the in-point
         src = packet.stream
         for in_stream, out_stream, copy in self._pairs:
             if in_stream is not src:
                 continue
             if copy:
+                if self.start is not None and t < self.start:
+                    return  # trims start on a packet boundary at or after the in-point
                 packet.pts = self._shift_ts(packet.pts, tb)
                 packet.dts = self._shift_ts(packet.dts, tb)
                 packet.stream = out_stream
                 self._out.mux(packet)
             else:
+                if self.start is not None and t < self.start - _DECODER_WARM_UP:
+                    return  # far before the in-point: not even needed to prime the decoder
+                resampler = self._resamplers[in_stream.index]
                 for frame in packet.decode():
-                    if frame.pts is not None:
-                        ftb = Fraction(frame.time_base.numerator, frame.time_base.denominator)
-                        frame.pts = self._shift_ts(frame.pts, ftb)
-                    for p in out_stream.encode(frame):
-                        self._out.mux(p)
+                    self._encode(out_stream, resampler.resample(frame))
+
+    def _encode(self, out_stream: av.AudioStream, frames: list[av.AudioFrame]) -> None:
+        assert self._out is not None
+        for frame in frames:
+            trimmed = self._trim(frame, out_stream)
+            if trimmed is not None:
+                for p in out_stream.encode(trimmed):
+                    self._out.mux(p)
+
+    def _trim(self, frame: av.AudioFrame, out_stream: av.AudioStream) -> av.AudioFrame | None:
+        """The samples of a (resampled) frame inside [start, end), shifted by ``-shift``:
+        sample-exact trimming for transcoded audio."""
+        rate = frame.sample_rate
+        key = out_stream.index
+        expected = self._next_time.get(key)
+        if frame.pts is not None and frame.time_base is not None:
+            t0 = frame.pts * Fraction(frame.time_base.numerator, frame.time_base.denominator)
+            if expected is not None and abs(t0 - expected) <= _PTS_JITTER:
+                t0 = expected  # contiguous audio, pts rounded by the container (Matroska: ms)
+        else:
+            t0 = expected if expected is not None else self.start or Fraction(0)
+        n = frame.samples
+        self._next_time[key] = t0 + Fraction(n, rate)
+        a = 0 if self.start is None else max(0, math.ceil((self.start - t0) * rate))
+        b = n if self.end is None else min(n, math.ceil((self.end - t0) * rate))
+        if b <= a:
+            return None
+        if (a, b) != (0, n):
+            data = frame.to_ndarray()
+            step = 1 if frame.format.is_planar else len(frame.layout.channels)
+            part = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(data[:, a * step:b * step]),
+                format=frame.format.name, layout=frame.layout.name,
+            )
+            part.sample_rate = rate
+            frame = part
+        frame.pts = round((t0 - self.shift) * rate) + a
+        frame.time_base = Fraction(1, rate)
+        return frame
 
     def write_until(self, seconds: Fraction) -> None:
         """Write the source audio whose (unshifted) time is before ``seconds + shift``."""
@@ -168,8 +275,9 @@ class AudioPassthrough:
             while self._packets is not None or self._pending is not None:
                 self.write_until(Fraction(10**9))
         if self._out is not None:
-            for _, out_stream, copy in self._pairs:
+            for in_stream, out_stream, copy in self._pairs:
                 if not copy:
+                    self._encode(out_stream, self._resamplers[in_stream.index].resample(None))
                     for p in out_stream.encode(None):
                         self._out.mux(p)
 
@@ -181,8 +289,9 @@ class VideoWriter:
     """Encodes RGB frames to ``path`` with a codec preset, colour tags, rotation and audio.
 
     ``time_base`` is the timestamp unit of the ``pts`` passed to ``write``; ``rate`` the
-    nominal frame rate. Use as a context manager or call ``close()``; on an exception in the
-    ``with`` block the file is closed without flushing (the caller deletes it).
+    nominal frame rate (exact: ``30000/1001``). AVI output is written on the ``1/rate`` grid
+    whatever ``time_base`` is. Use as a context manager or call ``close()``; on an exception in
+    the ``with`` block the file is closed without flushing (the caller deletes it).
     """
 
     def __init__(
@@ -205,6 +314,7 @@ class VideoWriter:
         colour = colour or ColourTags()
         ext = Path(format_hint or self.path.name).suffix.lower()
         self.preset: CodecPreset = settings.preset_for(Path(format_hint or self.path.name))
+        self._ext = ext
         self.colour = colour.output_tags()
         self._converter = FrameConverter(self.colour)
         self.notes: list[str] = []
@@ -245,10 +355,14 @@ class VideoWriter:
                 "(use --codec ffv1 or prores4444 to keep odd sizes)"
             )
         self._in_time_base = time_base
-        if preset.name == "mpeg4" and time_base.denominator > 65535:
-            # MPEG-4 Part 2 limits the time base denominator to 16 bits.
-            time_base = Fraction(1, max(1, round(rate))) if rate else Fraction(1, 25)
+        rate = Fraction(rate) if rate and rate > 0 else Fraction(25)
+        if self._ext == ".avi" or (preset.name == "mpeg4" and time_base.denominator > 65535):
+            # AVI stores no timestamps, only a rate: one tick per frame at the exact rational
+            # rate (30000/1001, not a 1/600 grid). MPEG-4 Part 2 limits the time base
+            # denominator to 16 bits.
+            time_base = 1 / rate if rate.numerator <= 65535 else Fraction(1, max(1, round(rate)))
         self._time_base = time_base
+        self._last_pts: int | None = None
         try:
             stream = self._out.add_stream(
                 preset.encoder, rate=rate, options=settings.encoder_options(preset)
@@ -297,6 +411,9 @@ class VideoWriter:
         """Encode one uint8 RGB frame at ``pts`` (in ``time_base`` units)."""
         if self._time_base != self._in_time_base:
             pts = round(pts * self._in_time_base / self._time_base)
+            if self._last_pts is not None and pts <= self._last_pts:
+                pts = self._last_pts + 1  # a coarser grid (VFR into AVI): never two on one tick
+        self._last_pts = pts
         frame = self._converter.from_rgb(_pad_even(rgb, *self._even), self._pix_fmt)
         frame.pts = pts
         frame.time_base = self._time_base

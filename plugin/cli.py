@@ -160,7 +160,9 @@ def _frame_range(
             frame = int(stripped)
         else:
             try:
-                seconds = parse_time(stripped, fps)
+                # on a VFR clip a timecode is clock time (00:00:10:00 == 10s), not frames
+                # counted at the average rate
+                seconds = parse_time(stripped, fps, vfr=index.is_vfr)
             except TimecodeError as exc:
                 raise TimecodeError(f"{what} {exc}") from None
             frame = index.first_at_or_after(seconds) if is_out else index.frame_at(seconds)
@@ -193,14 +195,15 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
     return int(parts[0]), int(parts[1])
 
 
-def _strength_curve(fps: Fraction, strength: str | None, keyframes: Path | None) -> Curve:
+def _strength_curve(fps: Fraction, strength: str | None, keyframes: Path | None, *,
+                    vfr: bool = False) -> Curve:
     if strength is not None and keyframes is not None:
         raise click.UsageError("Give either --strength or --keyframes, not both.")
     if keyframes is not None:
         return Curve.load(keyframes)
     if strength is None:
         return Curve.constant(1.0)
-    return parse_strength(strength, fps)
+    return parse_strength(strength, fps, vfr=vfr)
 
 
 def _find_style(name: str) -> StyleCard:
@@ -259,8 +262,9 @@ def render_cmd(
 ) -> None:
     """Render SOURCE with a style into OUTPUT (atomically; audio passed through)."""
     encode = EncodeSettings(codec=codec, crf=crf, speed=speed)
-    fps = probe(source).video.fps  # bad input first: missing file, not media, no video
-    curve = _strength_curve(fps, strength, keyframes)
+    video = probe(source).video  # bad input first: missing file, not media, no video
+    fps = video.fps
+    curve = _strength_curve(fps, strength, keyframes, vfr=video.vfr)
     start, stop = _frame_range(source, fps, in_point, out_point)
     settings = RenderSettings(encode=encode, start=start, stop=stop, batch_size=batch,
                               overwrite=overwrite, audio=not no_audio, size=_parse_size(size),

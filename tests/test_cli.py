@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -347,3 +348,77 @@ def test_a_corrupt_user_card_does_not_block_other_styles(runner: CliRunner, smal
     assert "skipping style 'broken'" in result.stderr
     result = run(runner, "render", small_clip, "-o", tmp_path / "c.mp4", "--style", "nope")
     assert result.exit_code == 2 and "unreadable cards skipped: broken" in result.stderr
+
+
+def _vfr_clip(path: Path, fast_rate: int, fast_frames: int) -> Path:
+    """20 frames at 20 fps, then ``fast_frames`` at ``fast_rate``: an average rate that is not
+    the rate of either part (timecode frames counted at it land off the clock time)."""
+    from stylecut.core.testing import make_clip
+
+    times = [Fraction(i, 20) for i in range(20)]
+    times += [1 + Fraction(i, fast_rate) for i in range(fast_frames)]
+    return make_clip(path, frames=len(times), fps=30, frame_times=times, audio=False, gop=10)
+
+
+# averages 39.07 fps (timecode frames counted at it started a frame early) and 31.6 fps (late)
+@pytest.mark.parametrize(("fast_rate", "fast_frames"), [(60, 64), (40, 64)])
+def test_timecode_in_point_on_a_vfr_clip_is_the_frame_of_its_seconds(
+    runner: CliRunner, tmp_path: Path, fake_style: InvertStylizer, fast_rate: int, fast_frames: int
+):
+    from stylecut.core import VideoReader
+    from stylecut.core.testing import read_frame_number
+
+    src = _vfr_clip(tmp_path / "vfr.mp4", fast_rate, fast_frames)
+    video = probe(src).video
+    assert video.vfr
+    firsts = {}
+    for text in ("2s", "00:00:02:00", "00:00:01:16"):
+        out = tmp_path / f"{text.replace(':', '-')}.mkv"
+        result = run(runner, "render", src, "-o", out, "--style", "t", "--strength", "0",
+                     "--codec", "ffv1", "--in", text, "--no-audio", "-q")
+        assert result.exit_code == 0, result.stderr
+        with VideoReader(out) as r:
+            firsts[text] = read_frame_number(r.read(0))
+    assert firsts["2s"] == 20 + fast_rate  # 20 frames in the first second
+    assert firsts["00:00:02:00"] == firsts["2s"]
+    # 1 s and 16 frames of the nominal rate (the average's, rounded)
+    nominal = round(video.fps)
+    assert firsts["00:00:01:16"] == 20 + int(Fraction(16, nominal) * fast_rate)
+
+
+def test_probe_shows_the_exact_rate_of_an_avi_render(runner: CliRunner, tmp_path: Path,
+                                                     fake_style: InvertStylizer):
+    from stylecut.core.testing import make_clip
+
+    src = make_clip(tmp_path / "ntsc.mp4", frames=30, fps=Fraction(30000, 1001))
+    out = tmp_path / "out.avi"
+    result = run(runner, "render", src, "-o", out, "--style", "t", "-q")
+    assert result.exit_code == 0, result.stderr
+    result = run(runner, "probe", out)
+    assert result.exit_code == 0, result.stderr
+    rate = next(line for line in result.stdout.splitlines() if line.startswith("rate"))
+    assert "30000/1001 fps (29.970)" in rate and "30 frames" in rate
+    assert rate.endswith("time base 1001/30000"), rate
+
+
+@pytest.mark.parametrize("args", [["--in", "0"], ["--out", "12"], ["--in", "0", "--out", "0.5s"]])
+def test_render_trims_audio_before_a_late_video_start(runner: CliRunner, tmp_path: Path,
+                                                      fake_style: InvertStylizer, args: list[str]):
+    import av
+    from stylecut.core.testing import make_clip
+
+    times = [Fraction(3, 2) + Fraction(i, 24) for i in range(24)]  # video 1.5-2.5 s, audio 0-2.5 s
+    src = make_clip(tmp_path / "late.mp4", frames=24, fps=24, frame_times=times)
+    out = tmp_path / "out.mp4"
+    result = run(runner, "render", src, "-o", out, "--style", "t", "-q", *args)
+    assert result.exit_code == 0, result.stderr
+    with av.open(str(out)) as c:
+        video = [f.time for f in c.decode(video=0)]
+    with av.open(str(out)) as c:
+        audio = [(f.time, f.samples / f.sample_rate) for f in c.decode(audio=0)]
+    frames = 24 if args == ["--in", "0"] else 12
+    assert len(video) == frames and min(video) == 0
+    packet = 1024 / 48000  # stream copy: trimmed on packet boundaries
+    assert 0 <= audio[0][0] < packet + 0.001
+    end = audio[-1][0] + audio[-1][1]
+    assert frames / 24 <= end < frames / 24 + packet + 0.001

@@ -294,3 +294,153 @@ def _smooth_texture(w: int, h: int) -> np.ndarray:
     base = cv2.resize(rng.uniform(0, 255, (h // 8, w // 8, 3)).astype(np.float32), (w, h),
                       interpolation=cv2.INTER_CUBIC)
     return np.clip(base, 0, 255).astype(np.uint8)
+
+
+# --- audio transcoding, exact output rates and audio trimmed to the video (issue 17) -----------
+
+NTSC = Fraction(30000, 1001)
+
+
+def audio_span(path: Path) -> tuple[Fraction, Fraction, int]:
+    """First and end time (seconds) of the decoded audio and its sample count."""
+    with av.open(str(path)) as c:
+        frames = [(f.pts * f.time_base, f.samples, f.sample_rate) for f in c.decode(audio=0)]
+    first = frames[0][0]
+    last, samples, rate = frames[-1]
+    return first, last + Fraction(samples, rate), sum(f[1] for f in frames)
+
+
+def video_times(path: Path) -> list[Fraction]:
+    """Absolute presentation times of the decoded video frames (not rebased like times_of)."""
+    with av.open(str(path)) as c:
+        return sorted(f.pts * f.time_base for f in c.decode(video=0))
+
+
+@pytest.mark.parametrize(("layout", "rate", "out_layout", "out_rate"), [
+    ("mono", 48000, "mono", 48000),
+    ("stereo", 44100, "stereo", 44100),
+    ("6 channels", 37800, "5.1", 44100),  # no channel order, a rate AAC does not have
+])
+def test_mjpeg_avi_with_pcm_audio_renders_to_mp4_as_aac(tmp_path: Path, layout: str, rate: int,
+                                                        out_layout: str, out_rate: int):
+    from stylecut.core.testing import make_clip
+
+    src = make_clip(tmp_path / "mjpeg.avi", frames=24, fps=24, codec="mjpeg", pix_fmt="yuvj420p",
+                    audio_layout=layout, sample_rate=rate)
+    s_audio = probe(src).audio[0]
+    # AVI's PCM carries a channel count, no channel order: "1 channels", "2 channels", ...
+    assert s_audio.codec == "pcm_s16le" and s_audio.layout.endswith(" channels")
+    out = tmp_path / "out.mp4"
+    notes: list[str] = []
+    render(src, out, PassthroughStylizer(), on_note=notes.append)
+    info = probe(out)
+    assert info.video.frame_count == 24
+    assert [read_frame_number(f) for f in frames_of(out)] == list(range(24))
+    a = info.audio[0]
+    assert (a.codec, a.layout, a.sample_rate) == ("aac", out_layout, out_rate)
+    assert a.channels == av.AudioLayout(out_layout).nb_channels
+    assert any("transcoded to AAC" in n for n in notes), notes
+    audio = audio_of(out)
+    assert audio.shape[1] == pytest.approx(out_rate, abs=1024)  # 1 s, the video's length
+    names = [c.name for c in av.AudioLayout(out_layout).channels]
+    for name, channel in zip(names, audio, strict=True):  # the tone at its pitch
+        if name == "LFE":
+            continue  # AAC band-limits the low-frequency channel
+        spectrum = np.abs(np.fft.rfft(channel[2048:2048 + out_rate // 2]))
+        assert abs(np.argmax(spectrum) / 0.5 - 440) <= 2
+
+
+@pytest.fixture(scope="module")
+def ntsc_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """30 frames at 30000/1001 fps: time base 1/30000, and 1/90000 (a 29.97 source whose time
+    base does not fit MPEG-4 Part 2's 16 bits)."""
+    from stylecut.core.testing import make_clip
+
+    folder = tmp_path_factory.mktemp("ntsc")
+    return {
+        "tb30000": make_clip(folder / "ntsc.mp4", frames=30, fps=NTSC),
+        "tb90000": make_clip(folder / "ntsc90k.mp4", frames=30, fps=NTSC,
+                             frame_times=[i / NTSC for i in range(30)]),
+    }
+
+
+@pytest.mark.parametrize("source", ["tb30000", "tb90000"])
+@pytest.mark.parametrize("ext", [".avi", ".mp4", ".mov", ".mkv"])
+def test_output_keeps_the_sources_rational_rate(ntsc_clips: dict[str, Path], source: str,
+                                                ext: str, tmp_path: Path):
+    src = ntsc_clips[source]
+    assert probe(src).video.fps == NTSC and not probe(src).video.vfr
+    out = tmp_path / f"out{ext}"
+    render(src, out, PassthroughStylizer())
+    v = probe(out).video
+    assert v.fps == NTSC  # not 600 (a 1/600 AVI tick) nor 30 (a 1/30 grid)
+    assert v.frame_count == 30 and not v.vfr
+    assert [read_frame_number(f) for f in frames_of(out)] == list(range(30))
+    if ext == ".avi":
+        assert v.time_base == 1 / NTSC  # AVI: one tick per frame at the exact rate
+        with av.open(str(out)) as c:
+            assert [p.pts for p in c.demux(video=0) if p.size] == list(range(30))
+    elif ext in (".mp4", ".mov"):
+        assert v.time_base == Fraction(1, 30000)
+        assert times_of(out) == [i / NTSC for i in range(30)]
+    else:  # Matroska: milliseconds
+        assert all(abs(t - i / NTSC) <= Fraction(1, 1000) for i, t in enumerate(times_of(out)))
+
+
+def test_vfr_into_avi_keeps_every_frame_in_order_and_in_time(vfr_mp4: Path, tmp_path: Path):
+    out = tmp_path / "vfr.avi"
+    render(vfr_mp4, out, PassthroughStylizer())
+    assert [read_frame_number(f) for f in frames_of(out)] == list(range(24))
+    # AVI has one tick per frame: the grid of the fastest spacing (1/30 s), no frame pushed late
+    assert probe(out).video.fps == 30
+    for a, b in zip(times_of(vfr_mp4), times_of(out), strict=True):
+        assert abs(a - b) <= Fraction(1, 60)
+
+
+@pytest.fixture(scope="module")
+def late_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Video from 1.5 s to 2.5 s (24 frames at 24 fps), audio (AAC tone) from 0 to 2.5 s."""
+    from stylecut.core.testing import make_clip
+
+    folder = tmp_path_factory.mktemp("late")
+    times = [Fraction(3, 2) + Fraction(i, 24) for i in range(24)]
+    return make_clip(folder / "late_video.mp4", frames=24, fps=24, frame_times=times)
+
+
+@pytest.mark.parametrize("ext", [".mp4", ".mov", ".mkv", ".avi"])
+@pytest.mark.parametrize(("start", "stop"), [(None, None), (0, None), (0, 12), (6, 18)])
+def test_audio_spans_the_rendered_video_when_the_video_starts_later(
+    late_video: Path, tmp_path: Path, ext: str, start: int | None, stop: int | None
+):
+    src_first, src_end, _ = audio_span(late_video)
+    assert src_first == 0 and src_end >= Fraction(5, 2)
+    assert video_times(late_video)[0] == Fraction(3, 2)
+    out = tmp_path / f"out{ext}"
+    render(late_video, out, PassthroughStylizer(), settings=RenderSettings(start=start, stop=stop))
+    first, last = start or 0, 24 if stop is None else stop
+    assert [read_frame_number(f) for f in frames_of(out)] == list(range(first, last))
+    video = video_times(out)
+    assert abs(video[0]) <= Fraction(1, 1000)  # rebased: the first rendered frame at 0
+    video_end = Fraction(last - first, 24)
+    a_first, a_end, samples = audio_span(out)
+    if ext == ".avi":  # PCM (transcoded): trimmed to the sample
+        assert (a_first, a_end, samples) == (0, video_end, video_end * 48000)
+    else:  # AAC stream-copied: trimmed on packet boundaries (1024 samples)
+        packet = Fraction(1024, 48000)
+        assert 0 <= a_first < packet + Fraction(1, 1000)
+        assert video_end <= a_end < video_end + packet + Fraction(1, 1000)
+
+
+@pytest.mark.parametrize("ext", [".mov", ".mkv"])
+@pytest.mark.parametrize("src_ext", [".mov", ".mkv"])  # Matroska: pts rounded to milliseconds
+def test_pcm_audio_is_trimmed_to_the_sample_and_kept_bit_exact(tmp_path: Path, src_ext: str,
+                                                               ext: str):
+    from stylecut.core.testing import make_clip
+
+    src = make_clip(tmp_path / f"pcm{src_ext}", frames=24, fps=24, audio_codec="pcm_s16le")
+    out = tmp_path / f"out{ext}"
+    render(src, out, PassthroughStylizer(), settings=RenderSettings(start=6, stop=18))
+    assert probe(out).audio[0].codec == "pcm_s16le"
+    # 2000 samples per frame at 48 kHz: frames 6..17 are samples 12000..36000, exactly
+    # (packed s16 stereo: two values per sample)
+    np.testing.assert_array_equal(audio_of(out), audio_of(src)[:, 2 * 12000:2 * 36000])

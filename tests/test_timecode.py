@@ -256,6 +256,32 @@ def test_parse_time_is_exact_for_frames() -> None:
     assert seconds_to_frame(parse_time("00:00:59;29", NTSC), NTSC) == 1799
 
 
+@pytest.mark.parametrize(
+    ("text", "fps", "seconds"),
+    [
+        # a variable-frame-rate clip's fps is an average: its timecode is clock time
+        ("00:00:10:00", Fraction(31600, 1000), Fraction(10)),
+        ("00:00:10:00", Fraction(30400, 1000), Fraction(10)),
+        ("00:00:01:10", Fraction(10080, 319), Fraction(1) + Fraction(10, 32)),
+        ("01:02:03:15", Fraction(30400, 1000), Fraction(3723) + Fraction(15, 30)),
+        ("00:00:10;00", Fraction(30400, 1000), Fraction(10)),  # ';' reads the same
+        # frames and seconds are as on a constant-rate clip
+        ("45", Fraction(30400, 1000), Fraction(45) / Fraction(30400, 1000)),
+        ("1.5s", Fraction(30400, 1000), Fraction(3, 2)),
+    ],
+)
+def test_parse_time_vfr_timecode_is_clock_time(text: str, fps: Fraction, seconds: Fraction) -> None:
+    value = parse_time(text, fps, vfr=True)
+    assert value == seconds and isinstance(value, Fraction)
+
+
+def test_parse_time_vfr_timecode_checks_its_ranges() -> None:
+    with pytest.raises(TimecodeError, match="frames must be below 30.*Received: timecode='00:00:01:30'"):
+        parse_time("00:00:01:30", Fraction(30400, 1000), vfr=True)
+    with pytest.raises(TimecodeError, match="below 60.*Received: timecode='00:61:00;00'"):
+        parse_time("00:61:00;00", Fraction(30400, 1000), vfr=True)
+
+
 @pytest.mark.parametrize("text", ["1.5", "-1", "-1s", "", "  ", "abc", "3m", "1.5.2s", "s", "1e3s"])
 def test_parse_time_rejects(text: str) -> None:
     with pytest.raises(TimecodeError) as info:
