@@ -528,10 +528,6 @@ class Stabilizer:
         return self._params.max_error
 
     @property
-    def flow_settings(self) -> FlowSettings:
-        return self._flow.settings
-
-    @property
     def warm_up_length(self) -> int:
         """Frames to feed before an in-point so the output matches a full render (hold^K ≤ 0.01)."""
         return max(1, math.ceil(math.log(0.01) / math.log(self._params.hold)))

@@ -15,7 +15,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -580,8 +580,3 @@ def _init_from_style(trainer: _Trainer, init: str) -> None:
         )
     trainer.g.load_weights(card.weights_path)
     trainer.g_ema.set_weights(trainer.g.get_weights())
-
-
-def with_overrides(cfg: TrainConfig, **kw: Any) -> TrainConfig:
-    """A copy of ``cfg`` with some fields replaced (validated again)."""
-    return replace(cfg, **kw)

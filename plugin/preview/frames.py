@@ -323,10 +323,6 @@ class FrameServer:
             self._proxy_path = Path(path) if path is not None else None
 
     @property
-    def proxy_ready(self) -> bool:
-        return self._proxy_path is not None
-
-    @property
     def latest_serial(self) -> int:
         return self._serial
 

@@ -89,10 +89,6 @@ class CurveViewBox(ScrubViewBox):
                 best = (d, i)
         return None if best is None else best[1]
 
-    def scene_pos_of_key(self, index: int) -> QPointF:
-        key = self.model.curve.keys[index]
-        return self.mapViewToScene(QPointF(key.time, key.value))
-
     # --- mouse ----------------------------------------------------------------------------
     def mouseClickEvent(self, ev: Any) -> None:  # noqa: N802
         index = self.key_at(ev.scenePos())
