@@ -200,6 +200,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     if not cards:
         parser.error("no style is installed")
+    # one label per style; a name given twice (a shipped style and a card of the same name elsewhere)
+    # gets its folder added
+    counts = {c.name: sum(d.name == c.name for d in cards) for c in cards}
+    labels_of = {c.card_path: c.name if counts[c.name] == 1 else f"{c.name} ({c.card_path.parent.name})"
+                 for c in cards}
     sizes = sorted({f"{p.shape[1]}x{p.shape[0]}" for p in photos})
     print(f"{len(photos)} photos ({', '.join(sizes)}), {len(cards)} styles, strength 1; "
           f"{os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.2f}")
@@ -237,16 +242,16 @@ def main(argv: list[str] | None = None) -> int:
         def stylize(frames: np.ndarray, stylizer=stylizer) -> np.ndarray:
             return stylizer.stylize(frames, np.ones(len(frames), np.float32))
 
-        row, outputs = measure(card.name, stylize, photos)
+        row, outputs = measure(labels_of[card.card_path], stylize, photos)
         row["precision"] = getattr(stylizer, "precision", "?")
         row["arch"] = card.data.get("generator", {}).get("arch")
         row["load_seconds"] = load_s
         rows.append(row)
         print_row(row)
-        crops[card.name] = cut(outputs)
+        crops[labels_of[card.card_path]] = cut(outputs)
 
     args.out.mkdir(parents=True, exist_ok=True)
-    order = ["input"] + [c.name for c in cards] + ["lattice"]
+    order = ["input"] + [labels_of[c.card_path] for c in cards] + ["lattice"]
     labels = [n[:13] for n in order]
     grid_rows = [[crops[k][i] for k in order] for i in range(len(photos))]
     sheet = save_png(args.out / "grid-crops.png",
