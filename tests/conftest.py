@@ -5,11 +5,27 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from stylecut.core.testing import make_clip
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Training data: 6 blurred-noise content photos and a stripes painting (root, style file)."""
+    root = tmp_path_factory.mktemp("data")
+    rng = np.random.default_rng(0)
+    (root / "content").mkdir()
+    for i in range(6):
+        img = cv2.GaussianBlur(rng.integers(0, 255, (80, 96, 3), dtype=np.uint8), (0, 0), 3)
+        cv2.imwrite(str(root / "content" / f"c{i}.png"), img)
+    style = root / "style.png"
+    stripes = (np.sin(np.arange(96)[None, :, None] / 2.0) * 120 + 128).repeat(96, 0).repeat(3, 2)
+    cv2.imwrite(str(style), stripes.astype(np.uint8))
+    return root, style
 
 
 @pytest.fixture(scope="session")

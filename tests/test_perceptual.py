@@ -104,20 +104,6 @@ def test_losses_are_zero_on_the_target_and_grow_with_change(tmp_path: Path):
     assert float(perceptual_content_loss(fs, fn, "conv2_1")) > 0.1
 
 
-@pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("data")
-    rng = np.random.default_rng(0)
-    (root / "content").mkdir()
-    for i in range(5):
-        img = cv2.GaussianBlur(rng.integers(0, 255, (80, 96, 3), dtype=np.uint8), (0, 0), 3)
-        cv2.imwrite(str(root / "content" / f"c{i}.png"), img)
-    style = root / "style.png"
-    stripes = (np.sin(np.arange(96)[None, :, None] / 2.0) * 120 + 128).repeat(96, 0).repeat(3, 2)
-    cv2.imwrite(str(style), stripes.astype(np.uint8))
-    return root, style
-
-
 def _config(root: Path, style: Path, out: Path, **kw) -> TrainConfig:
     base = dict(name="p", style=(str(style),), content=(str(root / "content"),), out=str(out),
                 generator=GENERATOR_PRESETS["tiny"], discriminator=DiscriminatorConfig(channels=8, layers=2),
