@@ -102,7 +102,8 @@ class VGGFeatures(keras.Model):
             self.convs.append(conv)
         self.trainable = False
 
-    def call(self, x: Any) -> dict[str, Any]:
+    def call(self, x: Any, until: str | None = None) -> dict[str, Any]:
+        """``until``: stop after that layer (the deeper ones are not computed)."""
         # [-1, 1] RGB -> Caffe's BGR 0-255 minus the channel means, as VGG16 was trained
         x = (x + 1.0) * 127.5
         x = ops.flip(x, axis=-1) - ops.convert_to_tensor(_CAFFE_BGR_MEAN, dtype=x.dtype)
@@ -116,6 +117,8 @@ class VGGFeatures(keras.Model):
             x = ops.relu(conv(x))
             if name in self.wanted:
                 out[name] = x
+            if name == until:
+                break
         return out
 
 

