@@ -1,9 +1,16 @@
 """Probing and frame-accurate reading of video files (PyAV).
 
-Frames are addressed by their index in presentation order; the index is built from the
-demuxed packets' timestamps, so variable-frame-rate sources map frames by pts, not by an
-assumed constant rate. Random access seeks to the keyframe before the target and decodes
-forward to the first frame whose pts reaches the target.
+Frames are addressed by their index in presentation order. Where the container carries
+presentation timestamps (MP4, MOV, Matroska, WebM, MPEG-PS/TS) the index is built from the
+demuxed packets' pts, so variable-frame-rate sources map frames by pts, not by an assumed
+constant rate. Where it does not (AVI, raw elementary streams, packets without pts), the
+decoder's output order is the presentation order and the timestamps are reconstructed from the
+packets' decode times (see ``FrameIndex.pts_trusted``).
+
+Random access seeks to the keyframe at or before the target (by its decode timestamp), then
+verifies where it landed: every decoded frame must be a frame of the index, in order, up to the
+target. A seek that lands past the target or on mislabelled frames (MPEG-PS) falls back to
+earlier keyframes, then to decoding from the start, so frame N is always frame N.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import av
 import numpy as np
@@ -41,6 +48,8 @@ __all__ = [
     "open_input",
     "probe",
 ]
+
+_T = TypeVar("_T")
 
 _MEDIA_MAGIC = (b"\x1a\x45\xdf\xa3", b"RIFF", b"OggS", b"\x00\x00\x01\xba", b"FLV")
 
@@ -103,12 +112,23 @@ def _rotation(stream: av.VideoStream, container: av.container.InputContainer) ->
 
 @dataclass(frozen=True)
 class FrameIndex:
-    """Presentation timestamps of every video frame, sorted, with per-frame keyframe flags."""
+    """Presentation timestamps of every video frame, sorted, with per-frame keyframe flags.
+
+    ``seek_ts`` is the timestamp to seek to for each frame (its pts, or where the demuxer
+    seeks by decode time, a keyframe's dts). ``pts_trusted`` is False where the container's timestamps
+    do not identify frames (AVI, raw streams, missing pts): frames are then numbered in the
+    decoder's output order from the start of the file, and ``pts`` are reconstructed."""
 
     pts: tuple[int, ...]
     keyframe: tuple[bool, ...]
     time_base: Fraction
     last_duration: int
+    seek_ts: tuple[int, ...] = ()
+    pts_trusted: bool = True
+
+    def seek_point(self, n: int) -> int:
+        """The timestamp to seek to for frame ``n`` (its pts when no decode time is known)."""
+        return self.seek_ts[n] if self.seek_ts else self.pts[n]
 
     def __len__(self) -> int:
         return len(self.pts)
@@ -147,36 +167,100 @@ class FrameIndex:
         return bool(deltas.max() - deltas.min() > max(1, deltas.min() // 100))
 
 
+# Containers whose packets carry no presentation timestamps of their own (FFmpeg makes them
+# up in decode order, so B-frames come out of the decoder with pts out of order).
+_NO_PTS_FORMATS = frozenset({"avi", "h264", "hevc", "m4v", "mpegvideo", "h263", "vc1",
+                             "cavsvideo", "vvc"})
+# Demuxers that seek by decode time (a keyframe's pts there lands on the next GOP); the
+# others (MP4, Matroska, …) seek by pts.
+_SEEKS_BY_DTS = frozenset({"mpeg", "mpegts", "mpegtsraw", "mpegvideo"})
+# Codecs whose packets may share a pts with a hidden (decoded, never shown) frame.
+_HIDDEN_FRAME_CODECS = frozenset({"vp8", "vp9", "av1"})
+
+
+@dataclass(frozen=True)
+class _Packet:
+    pts: int | None
+    dts: int | None
+    key: bool
+    duration: int
+
+
+def _stream_rate(stream: av.VideoStream) -> Fraction | None:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate and rate > 0:
+            return Fraction(rate.numerator, rate.denominator)
+    return None
+
+
+def _trusted_index(packets: list[_Packet], tb: Fraction, codec: str,
+                   by_dts: bool) -> FrameIndex | None:
+    """The index from the packets' pts, or None when they cannot identify frames."""
+    if any(p.pts is None for p in packets):
+        return None
+    by_pts: dict[int, _Packet] = {}
+    for p in reversed(packets):  # the first packet of a pts wins
+        by_pts[p.pts] = p  # type: ignore[index]
+    if len(by_pts) != len(packets) and codec not in _HIDDEN_FRAME_CODECS:
+        return None  # two frames on one pts: the container's timestamps are not theirs
+    pts = tuple(sorted(by_pts))
+    keys = {p.pts for p in packets if p.key}
+    seek = tuple(
+        min(by_pts[t].dts, t) if by_dts and t in keys and by_pts[t].dts is not None else t  # type: ignore[type-var]
+        for t in pts
+    )
+    last = by_pts[pts[-1]].duration
+    if last <= 0:
+        last = int(pts[-1] - pts[-2]) if len(pts) > 1 else 1
+    return FrameIndex(pts, tuple(t in keys for t in pts), tb, last, seek, True)
+
+
+def _reconstructed_index(packets: list[_Packet], tb: Fraction, rate: Fraction | None) -> FrameIndex:
+    """The index of a stream numbered in decode-output order: one frame per packet, times from
+    the packets' decode timestamps (AVI: the chunk number), else from the frame rate."""
+    n = len(packets)
+    dts = sorted(p.dts for p in packets if p.dts is not None)
+    if len(dts) == n and len(set(dts)) == n:
+        known_pts = [p.pts for p in packets if p.pts is not None]
+        offset = (min(known_pts) - dts[0]) if known_pts else 0
+        pts = tuple(t + max(0, offset) for t in dts)
+        last = packets[-1].duration if packets[-1].duration > 0 else (
+            pts[-1] - pts[-2] if n > 1 else 1)
+    else:
+        step = 1 / ((rate or Fraction(25)) * tb)
+        first = min((p.pts for p in packets if p.pts is not None), default=0)
+        pts = tuple(first + round(i * step) for i in range(n))
+        last = max(1, round(step))
+    # Frames are found by decoding from the start: only frame 0 is a known entry point.
+    keyframe = (True,) + (False,) * (n - 1)
+    return FrameIndex(pts, keyframe, tb, int(last), pts, False)
+
+
 def build_index(path: str | os.PathLike[str]) -> FrameIndex:
     """Demux (no decoding) the first video stream and collect every frame's pts."""
     p = Path(path)
     container = open_input(p)
     try:
         stream = _video_stream(container, p)
-        entries: list[tuple[int, bool, int]] = []
+        packets: list[_Packet] = []
         try:
             for packet in container.demux(stream):
                 if packet.size == 0:
                     continue
-                ts = packet.pts if packet.pts is not None else packet.dts
-                if ts is None:
-                    continue
-                entries.append((int(ts), bool(packet.is_keyframe), int(packet.duration or 0)))
+                packets.append(_Packet(packet.pts, packet.dts, bool(packet.is_keyframe),
+                                       int(packet.duration or 0)))
         except av.error.FFmpegError as exc:
             raise CorruptMediaError(
                 f"Cannot read the packets of {p}: {exc.strerror or exc}. Received: path={str(p)!r}"
             ) from exc
-        if not entries:
+        if not packets:
             raise EmptyMediaError(f"{p} has a video stream with no frames. Received: path={str(p)!r}")
-        keyframes = {ts for ts, key, _ in entries if key}
-        # Packets that share a pts (VP8/VP9 alt-ref frames: decoded, never shown) are one frame.
-        entries = sorted({ts: (ts, key, dur) for ts, key, dur in reversed(entries)}.values())
-        pts = tuple(ts for ts, _, _ in entries)
         tb = Fraction(stream.time_base.numerator, stream.time_base.denominator)
-        last = entries[-1][2]
-        if last <= 0:
-            last = int(pts[-1] - pts[-2]) if len(pts) > 1 else 1
-        return FrameIndex(pts, tuple(ts in keyframes for ts in pts), tb, last)
+        index = None
+        demuxer = container.format.name.split(",")[0]
+        if demuxer not in _NO_PTS_FORMATS:
+            index = _trusted_index(packets, tb, stream.codec_context.name, demuxer in _SEEKS_BY_DTS)
+        return index or _reconstructed_index(packets, tb, _stream_rate(stream))
     finally:
         container.close()
 
@@ -258,9 +342,9 @@ def _bit_depth(pix_fmt: str | None) -> int:
 
 
 def _stream_fps(stream: av.VideoStream, index: FrameIndex) -> Fraction:
-    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
-        if rate and rate > 0:
-            return Fraction(rate.numerator, rate.denominator)
+    rate = _stream_rate(stream)
+    if rate is not None:
+        return rate
     if len(index) > 1 and index.duration > 0:
         return Fraction(len(index)) / index.duration
     return Fraction(25)
@@ -352,6 +436,7 @@ class VideoReader:
         try:
             self._stream = _video_stream(self._container, self.path)
             self._stream.thread_type = thread_type
+            self._thread_type = thread_type
             self.colour = ColourTags.from_codec_context(self._stream.codec_context)
             self._converter = FrameConverter(self.colour)
             self.fps = _stream_fps(self._stream, self.index)
@@ -359,7 +444,7 @@ class VideoReader:
             self._container.close()
             raise
         self._pts_to_index = {ts: i for i, ts in enumerate(self.index.pts)}
-        self._iter: Iterator[av.VideoFrame] | None = None
+        self._iter: Iterator[tuple[int, av.VideoFrame]] | None = None
         self._last_read = -1
         self._rotation: int | None = None
 
@@ -419,47 +504,90 @@ class VideoReader:
         return self.index.frame_at(t)
 
     # --- decoding -------------------------------------------------------------------------
-    def _decode_from(self, pts: int) -> Iterator[av.VideoFrame]:
-        if pts <= self.index.start_pts:
-            self._container.seek(self.index.start_pts, stream=self._stream, backward=True)
-        else:
-            self._container.seek(pts, stream=self._stream, backward=True)
+    def _decode_after_seek(self, ts: int) -> Iterator[av.VideoFrame]:
+        self._container.seek(ts, stream=self._stream, backward=True)
+        return decode_frames(self._container, self._stream, self.path)
+
+    def _decode_from_start(self) -> Iterator[av.VideoFrame]:
+        """Decoding from the file's first packet: the file is reopened, because a seek to the
+        start can land past it (MPEG-PS/TS)."""
+        self._container.close()
+        self._container = open_input(self.path)
+        self._stream = _video_stream(self._container, self.path)
+        self._stream.thread_type = self._thread_type
         return decode_frames(self._container, self._stream, self.path)
 
     def _frame_pts(self, frame: av.VideoFrame) -> int | None:
         return frame.pts if frame.pts is not None else frame.dts
 
-    def _seek_iter(self, n: int) -> Iterator[av.VideoFrame]:
-        """A decode iterator whose next frame is frame ``n`` (exact)."""
-        target = self.index.pts[n]
-        # Try a seek to the target; when a demuxer lands after it, back off to earlier keyframes.
-        candidates = [target]
-        keys = [self.index.pts[i] for i in range(n, -1, -1) if self.index.keyframe[i]]
-        candidates += keys[1:3] + [self.index.start_pts]
-        for seek_pts in candidates:
-            it = self._decode_from(seek_pts)
-            for frame in it:
+    def _by_pts(self, frames: Iterator[av.VideoFrame]) -> Iterator[tuple[int | None, av.VideoFrame]]:
+        """(index, frame) for frames labelled by their pts; None for a pts the index lacks."""
+        for frame in frames:
+            ts = self._frame_pts(frame)
+            yield (None if ts is None else self._pts_to_index.get(ts)), frame
+
+    def _in_order(self, labelled: Iterator[tuple[int | None, av.VideoFrame]]) -> Iterator[
+            tuple[int, av.VideoFrame]]:
+        """Frames whose index follows the last one's (an unknown pts maps to the next free
+        index; frames that would go back are dropped)."""
+        last = -1
+        for i, frame in labelled:
+            if i is None:
                 ts = self._frame_pts(frame)
                 if ts is None:
                     continue
-                if ts > target:
-                    break  # landed too late: try an earlier seek point
-                if ts == target:
-                    return _prepend(frame, it)
-            else:
+                i = max(last + 1, bisect.bisect_left(self.index.pts, ts))
+            if i <= last or i >= len(self.index):
+                continue
+            last = i
+            yield i, frame
+
+    def _landed(self, labelled: Iterator[tuple[int | None, av.VideoFrame]], n: int) -> Iterator[
+            tuple[int, av.VideoFrame]] | None:
+        """The decode iterator positioned at frame ``n`` when the frames up to it are frames of
+        the index in order (none after ``n`` first, none missing, none unknown), else None."""
+        previous: int | None = None
+        for i, frame in labelled:
+            if i is None or i > n or (previous is not None and i != previous + 1):
+                return None
+            if i == n:
+                return self._in_order(_prepend((i, frame), labelled))
+            previous = i
+        return None
+
+    def _seek_iter(self, n: int) -> Iterator[tuple[int, av.VideoFrame]]:
+        """A decode iterator of (index, frame) whose first item is frame ``n`` (exact)."""
+        if self.index.pts_trusted and n > 0:
+            # The keyframe at or before n, then up to two earlier ones (a demuxer may land
+            # after the asked time, or on frames it labels wrongly).
+            keys = [i for i in range(n, -1, -1) if self.index.keyframe[i]][:3]
+            for k in keys:
+                if k == 0:
+                    break
+                positioned = self._landed(
+                    self._by_pts(self._decode_after_seek(self.index.seek_point(k))), n)
+                if positioned is not None:
+                    return positioned
+        frames = self._decode_from_start()
+        if self.index.pts_trusted:
+            labelled: Iterator[tuple[int, av.VideoFrame]] = self._in_order(self._by_pts(frames))
+        else:
+            labelled = enumerate(frames)  # decode-output order is presentation order
+        for i, frame in labelled:
+            if i == n:
+                return _prepend((i, frame), labelled)
+            if i > n:
                 break
         raise SeekError(
-            f"Could not decode frame {n} (pts {target}) of {self.path}. Received: frame={n}"
+            f"Could not decode frame {n} (pts {self.index.pts[n]}) of {self.path}. Received: frame={n}"
         )
 
-    def _to_decoded(self, frame: av.VideoFrame, size: tuple[int, int] | None = None) -> DecodedFrame | None:
-        ts = self._frame_pts(frame)
-        if ts is None:
-            return None
-        i = self._pts_to_index.get(ts)
-        if i is None:
-            i = min(bisect.bisect_left(self.index.pts, ts), len(self.index) - 1)
-        return DecodedFrame(i, ts, self.index.time_of(i), self._converter.to_rgb(frame, size))
+    def _to_decoded(self, i: int, frame: av.VideoFrame,
+                    size: tuple[int, int] | None = None) -> DecodedFrame:
+        # the index's pts, never the decoder's: in order, and reconstructed where the
+        # container has none
+        return DecodedFrame(i, self.index.pts[i], self.index.time_of(i),
+                            self._converter.to_rgb(frame, size))
 
     def read(self, n: int) -> np.ndarray:
         """Frame ``n`` as uint8 RGB (H, W, 3), exactly; sequential reads avoid re-seeking."""
@@ -468,25 +596,21 @@ class VideoReader:
     def read_frame(self, n: int) -> DecodedFrame:
         """Frame ``n`` with its pts and time."""
         n = self._check(n)
-        # Continue decoding forward when the target is a few frames ahead of the last read.
-        if self._iter is not None and self._last_read < n <= self._last_read + 30:
-            target = self.index.pts[n]
-            for frame in self._iter:
-                ts = self._frame_pts(frame)
-                if ts is None or ts < target:
+        # Continue decoding forward when the target is a few frames ahead of the last read
+        # (always, when frames can only be found from the start).
+        ahead = 30 if self.index.pts_trusted else len(self.index)
+        if self._iter is not None and self._last_read < n <= self._last_read + ahead:
+            for i, frame in self._iter:
+                if i < n:
                     continue
-                if ts == target:
-                    decoded = self._to_decoded(frame)
-                    if decoded is not None:
-                        self._last_read = n
-                        return decoded
+                if i == n:
+                    self._last_read = n
+                    return self._to_decoded(i, frame)
                 break
         self._iter = self._seek_iter(n)
-        frame = next(self._iter)
-        decoded = self._to_decoded(frame)
-        assert decoded is not None  # _seek_iter only yields frames with a pts
+        i, frame = next(self._iter)
         self._last_read = n
-        return decoded
+        return self._to_decoded(i, frame)
 
     def frames(self, start: int = 0, stop: int | None = None, *,
                size: tuple[int, int] | None = None) -> Iterator[DecodedFrame]:
@@ -502,17 +626,9 @@ class VideoReader:
                 f"({len(self.index) - 1}). Received: stop={stop}"
             )
         self._iter = None  # the sequential iterator below owns the decoder
-        it = self._seek_iter(start)
-        end_pts = self.index.pts[stop - 1]
-        for frame in it:
-            ts = self._frame_pts(frame)
-            if ts is None or ts < self.index.pts[start]:
-                continue
-            decoded = self._to_decoded(frame, size)
-            if decoded is None:
-                continue
-            yield decoded
-            if ts >= end_pts:
+        for i, frame in self._seek_iter(start):
+            yield self._to_decoded(i, frame, size)
+            if i >= stop - 1:
                 return
 
     def __iter__(self) -> Iterator[DecodedFrame]:
@@ -533,6 +649,7 @@ def decode_frames(
         ) from exc
 
 
-def _prepend(first: av.VideoFrame, rest: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
+def _prepend(first: _T, rest: Iterator[_T]) -> Iterator[_T]:
     yield first
     yield from rest
+

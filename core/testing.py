@@ -21,6 +21,7 @@ __all__ = [
     "FunctionStylizer",
     "InvertStylizer",
     "make_clip",
+    "make_packed_avi",
     "read_frame_number",
     "stamp_frame_number",
 ]
@@ -204,4 +205,80 @@ def make_clip(
                 container.mux(p)
     finally:
         container.close()
+    return path
+
+
+_VOP = b"\x00\x00\x01\xb6"
+# XviD and DivX 5 announce packed B-frames with this user-data string ('p' = packed).
+_DIVX_PACKED = b"\x00\x00\x01\xb2DivX503b1393p"
+
+
+def _vop_type(packet: bytes) -> str:
+    at = packet.find(_VOP)
+    return "IPBS"[packet[at + 4] >> 6] if at >= 0 else "?"
+
+
+def _not_coded_vop(time_increment_bits: int) -> bytes:
+    """An MPEG-4 N-VOP (vop_coded = 0): the placeholder packed streams put after P+B."""
+    bits = "01" + "0" + "1" + "0" * time_increment_bits + "1" + "0"  # P, modulo, marker, …
+    bits += "0" + "1" * ((8 - (len(bits) + 1) % 8) % 8)  # stuffing to the byte boundary
+    return _VOP + int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+def make_packed_avi(path: str | os.PathLike[str], *, frames: int = 30, width: int = 64,
+                    height: int = 48, fps: int = 25, gop: int = 12, audio: bool = True) -> Path:
+    """An MPEG-4 Part 2 AVI with DivX/XviD-style packed B-frames, frame numbers burnt in.
+
+    Each P (or I) frame that a B-frame follows in decode order shares one AVI chunk with it and
+    the next chunk holds a not-coded VOP, as DivX 5 and XviD write them; FFmpeg's decoder
+    returns frames with pts out of order (1, 3, 2, 5, 4 …), the first at pts 1. ``audio``
+    adds an AC-3 tone, as such files usually carry."""
+    path = Path(path)
+    plain = path.with_name(f".{path.stem}.unpacked.avi")
+    make_clip(plain, frames=frames, width=width, height=height, fps=fps, codec="mpeg4",
+              gop=gop, options={"bf": "1"}, audio=audio, audio_codec="ac3")
+    source = av.open(str(plain))
+    try:
+        stream = source.streams.video[0]
+        coded = [bytes(p) for p in source.demux(stream) if p.size]
+        out = av.open(str(path), mode="w", format="avi")
+        try:
+            packed_stream = out.add_stream_from_template(stream)
+            packed_stream.time_base = Fraction(1, fps)
+            sound = source.streams.audio[0] if source.streams.audio else None
+            sound_out = out.add_stream_from_template(sound) if sound is not None else None
+            if sound is not None and sound_out is not None:
+                sound_out.time_base = sound.time_base  # AVI would round it to the video rate
+            chunks: list[tuple[bytes, bool]] = []
+            nvop = _not_coded_vop(max(1, (fps - 1).bit_length()))
+            i = 0
+            while i < len(coded):
+                data, kind = coded[i], _vop_type(coded[i])
+                if i == 0:
+                    at = data.find(_VOP)
+                    data = data[:at] + _DIVX_PACKED + data[at:]
+                if kind != "B" and i + 1 < len(coded) and _vop_type(coded[i + 1]) == "B":
+                    chunks += [(data + coded[i + 1], kind == "I"), (nvop, False)]
+                    i += 2
+                else:
+                    chunks.append((data, kind == "I"))
+                    i += 1
+            for n, (data, key) in enumerate(chunks):
+                packet = av.Packet(data)
+                packet.pts = packet.dts = n
+                packet.time_base = Fraction(1, fps)
+                packet.stream = packed_stream
+                packet.is_keyframe = key
+                out.mux(packet)
+            if sound is not None:
+                source.seek(0)
+                for packet in source.demux(sound):
+                    if packet.size:
+                        packet.stream = sound_out
+                        out.mux(packet)
+        finally:
+            out.close()
+    finally:
+        source.close()
+        plain.unlink(missing_ok=True)
     return path

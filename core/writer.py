@@ -173,7 +173,7 @@ class AudioPassthrough:
                     f"transcoded to {_CODEC_LABEL[encoder]}"
                 )
         if self._pairs:
-            self._packets = self._in.demux([p[0] for p in self._pairs])
+            self._packets = _increasing_audio(self._in.demux([p[0] for p in self._pairs]))
 
     def _time(self, packet: av.Packet) -> Fraction | None:
         if packet.pts is None or packet.time_base is None:
@@ -411,8 +411,8 @@ class VideoWriter:
         """Encode one uint8 RGB frame at ``pts`` (in ``time_base`` units)."""
         if self._time_base != self._in_time_base:
             pts = round(pts * self._in_time_base / self._time_base)
-            if self._last_pts is not None and pts <= self._last_pts:
-                pts = self._last_pts + 1  # a coarser grid (VFR into AVI): never two on one tick
+        if self._last_pts is not None and pts <= self._last_pts:
+            pts = self._last_pts + 1  # a coarser grid (VFR into AVI): never two on one tick
         self._last_pts = pts
         frame = self._converter.from_rgb(_pad_even(rgb, *self._even), self._pix_fmt)
         frame.pts = pts
@@ -443,6 +443,20 @@ class VideoWriter:
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         self.close(flush=exc_type is None)
+
+
+def _increasing_audio(packets: Iterator[av.Packet]) -> Iterator[av.Packet]:
+    """Audio packets with timestamps that only go forward: a packet whose pts repeats or goes
+    back (AVI computes them from byte counts and may give runs of equal pts) is placed right
+    after the previous one of its stream, never handed to a muxer as it was."""
+    last: dict[int, tuple[int, int]] = {}
+    for packet in packets:
+        key = packet.stream.index
+        if packet.pts is not None and key in last and packet.pts <= last[key][0]:
+            packet.pts = packet.dts = last[key][0] + max(1, last[key][1])
+        if packet.pts is not None:
+            last[key] = (packet.pts, int(packet.duration or 0))
+        yield packet
 
 
 def _format_for(ext: str) -> str | None:

@@ -174,6 +174,7 @@ class _OriginalDecoder:
         self._pts_to_index = {ts: i for i, ts in enumerate(index.pts)}
         self._keyframes = [i for i, key in enumerate(index.keyframe) if key] or [0]
         self._it: Any = None
+        self._next: int | None = None  # the next frame's index when counting from the start
         self._pos = -1  # index of the last frame taken from self._it
 
     def close(self) -> None:
@@ -190,10 +191,33 @@ class _OriginalDecoder:
 
     def _seek(self, n: int, from_start: bool = False) -> None:
         k = self.keyframe_before(n)
-        pts = self.index.start_pts if from_start or k == 0 else self.index.pts[k]
-        self._container.seek(pts, stream=self._stream, backward=True)
+        if from_start or k == 0:
+            # Reopened, not sought: a seek to the start can land past it (MPEG-PS/TS), and
+            # where the container's pts are not the frames' own, frames are counted from here.
+            self._container.close()
+            self._container = open_input(self.path)
+            self._stream = self._container.streams.video[0]
+            self._stream.thread_type = "SLICE"
+            self._next = 0
+        else:
+            self._container.seek(self.index.seek_point(k), stream=self._stream, backward=True)
+            self._next = None
         self._it = decode_frames(self._container, self._stream, self.path)
         self._pos = -1
+
+    def _label(self, frame: av.VideoFrame, first: bool) -> int | None:
+        """The frame's index: counted from the start where pts are not trusted, else by pts
+        (None: unknown right after a seek, i.e. the landing cannot be trusted)."""
+        if not self.index.pts_trusted:
+            if self._next is None:
+                return None
+            self._next += 1
+            return self._next - 1
+        ts = frame.pts if frame.pts is not None else frame.dts
+        i = None if ts is None else self._pts_to_index.get(ts)
+        if i is None and not first and ts is not None:
+            i = min(bisect.bisect_left(self.index.pts, ts), len(self.index) - 1)
+        return i
 
     def to_rgb(self, frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
         return self._converter.to_rgb(frame, size)
@@ -217,12 +241,12 @@ class _OriginalDecoder:
         while True:
             got = None
             for frame in self._it:
-                ts = frame.pts if frame.pts is not None else frame.dts
-                if ts is None:
-                    continue
-                i = self._pts_to_index.get(ts)
+                i = self._label(frame, first)
+                if i is None and first:
+                    got = "late"
+                    break
                 if i is None:
-                    i = min(bisect.bisect_left(self.index.pts, ts), len(self.index) - 1)
+                    continue
                 if first and i > n:
                     got = "late"
                     break
