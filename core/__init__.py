@@ -29,6 +29,7 @@ from .errors import (
 from .keyframes import Curve, Interp, Key, parse_strength
 from .media import (
     AudioInfo,
+    ExtraVideoInfo,
     DecodedFrame,
     FrameIndex,
     MediaInfo,
@@ -55,6 +56,7 @@ from .writer import AudioPassthrough, VideoWriter
 __all__ = [
     "CODEC_PRESETS",
     "AudioInfo",
+    "ExtraVideoInfo",
     "AudioPassthrough",
     "CodecPreset",
     "ColourTags",

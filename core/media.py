@@ -39,6 +39,7 @@ from .errors import (
 __all__ = [
     "AudioInfo",
     "DecodedFrame",
+    "ExtraVideoInfo",
     "FrameIndex",
     "MediaInfo",
     "VideoInfo",
@@ -287,6 +288,20 @@ class VideoInfo:
 
 
 @dataclass(frozen=True)
+class ExtraVideoInfo:
+    """A video stream after the first (not rendered: stylecut renders the first one);
+    ``attached_picture`` marks cover art."""
+
+    index: int
+    codec: str
+    width: int
+    height: int
+    fps: Fraction | None
+    frame_count: int
+    attached_picture: bool
+
+
+@dataclass(frozen=True)
 class AudioInfo:
     """One audio stream."""
 
@@ -300,7 +315,8 @@ class AudioInfo:
 
 @dataclass(frozen=True)
 class MediaInfo:
-    """What ``probe`` knows about a file."""
+    """What ``probe`` knows about a file: ``video`` is the stream stylecut renders (the
+    first), ``extra_video`` every other video stream."""
 
     path: str
     format: str
@@ -309,6 +325,7 @@ class MediaInfo:
     video: VideoInfo
     audio: tuple[AudioInfo, ...] = ()
     other_streams: tuple[str, ...] = field(default_factory=tuple)
+    extra_video: tuple[ExtraVideoInfo, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dict (fractions as strings plus float seconds)."""
@@ -396,6 +413,7 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
         other = tuple(
             f"{s.index}:{s.type}" for s in container.streams if s.type not in ("video", "audio")
         )
+        extra_video = tuple(_extra_video(s) for s in container.streams.video[1:])
         duration = video.duration
         if container.duration:
             duration = max(duration, Fraction(container.duration, av.time_base))
@@ -407,9 +425,25 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
             video=video,
             audio=tuple(audio),
             other_streams=other,
+            extra_video=extra_video,
         )
     finally:
         container.close()
+
+
+def _extra_video(stream: av.VideoStream) -> ExtraVideoInfo:
+    cc = stream.codec_context
+    disposition = getattr(stream, "disposition", None)
+    attached = bool(disposition is not None and int(disposition) & 0x400)  # ATTACHED_PIC
+    return ExtraVideoInfo(
+        index=stream.index,
+        codec=cc.name,
+        width=int(cc.width or 0),
+        height=int(cc.height or 0),
+        fps=None if attached else _stream_rate(stream),
+        frame_count=int(stream.frames or 0),
+        attached_picture=attached,
+    )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,24 @@ def _tone_anchor_option():  # type: ignore[no-untyped-def]
         "--tone-anchor", type=float, default=0.0, show_default=True,
         help="Fraction (0-1) of the source's coarse light/dark layout the style keeps when it renders "
         "(written on the card; training does not use it): outputs keep their own exposure; 0 = off.")
+
+
+def _holds_nothing(folder: Path) -> bool:
+    """True when ``folder`` holds no file with content (only empty files and folders)."""
+    return all(p.is_dir() or (p.is_file() and p.stat().st_size == 0) for p in folder.rglob("*"))
+
+
+@contextlib.contextmanager
+def run_folder_removed_on_failure(folder: Path) -> Iterator[None]:
+    """When the block fails, the run ``folder`` is removed if this command created it and
+    nothing was written into it (an interrupted run's checkpoint is kept)."""
+    existed = folder.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed and folder.is_dir() and _holds_nothing(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def _tone_anchor_card(strength: float) -> dict[str, Any] | None:
@@ -346,10 +367,11 @@ def train_cmd(
         if st.message and not quiet:
             click.echo(("\n" if tty else "") + f"stylecut train: step {st.step}: {st.message}", err=True)
 
-    result = train(cfg, resume=resume, data_root=root, progress=progress)
-    if tty:
-        click.echo("", err=True)
-    _save(out_dir, name, result, install, "train", tone_anchor=anchor)
+    with run_folder_removed_on_failure(out_dir):
+        result = train(cfg, resume=resume, data_root=root, progress=progress)
+        if tty:
+            click.echo("", err=True)
+        _save(out_dir, name, result, install, "train", tone_anchor=anchor)
 
 
 @cli.command("export-style")
