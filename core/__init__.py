@@ -29,8 +29,8 @@ from .errors import (
 from .keyframes import Curve, Interp, Key, parse_strength
 from .media import (
     AudioInfo,
-    ExtraVideoInfo,
     DecodedFrame,
+    ExtraVideoInfo,
     FrameIndex,
     MediaInfo,
     VideoInfo,
@@ -56,7 +56,6 @@ from .writer import AudioPassthrough, VideoWriter
 __all__ = [
     "CODEC_PRESETS",
     "AudioInfo",
-    "ExtraVideoInfo",
     "AudioPassthrough",
     "CodecPreset",
     "ColourTags",
@@ -66,6 +65,7 @@ __all__ = [
     "EmptyMediaError",
     "EncodeSettings",
     "EncodeSettingsError",
+    "ExtraVideoInfo",
     "FlowEstimator",
     "FlowSettings",
     "FrameIndex",

@@ -58,6 +58,12 @@ def preview_cmd(clip: Path | None, style: str | None, keyframes: Path | None, pr
     if not qt_available():
         click.echo(f"stylecut: the preview app needs Qt: {INSTALL_HINT}", err=True)
         raise click.exceptions.Exit(1)
+    from .preview.qt_platform import platform_problem
+
+    problem = platform_problem()
+    if problem is not None:
+        click.echo(f"stylecut: error: {problem}", err=True)
+        raise click.exceptions.Exit(1)
     try:
         from .preview.app import run_app
     except ModuleNotFoundError as exc:  # a build that left the subpackage out

@@ -307,8 +307,7 @@ def test_bad_input_shows_a_message(qtbot, open_window, clip: Path, tmp_path: Pat
     assert model.clip is None
     level, text = model.last_message
     assert level == "error" and "bad.mp4" in text
-    assert window.message_box is not None and window.message_box.isVisible()
-    assert text in window.message_box.text()
+    assert window.error_area.isVisible() and text in window.error_area.text()
 
 
 def test_missing_style_shows_a_message_and_previews_the_original(qtbot, open_window, clip: Path):
@@ -316,7 +315,7 @@ def test_missing_style_shows_a_message_and_previews_the_original(qtbot, open_win
     model = window.model
     wait_exact(qtbot, window, 0)
     assert model.style is None
-    assert any("Unknown style" in t for t in [window.status_text.text(), window.message_box.text()])
+    assert any("Unknown style" in t for t in [window.status_text.text(), window.error_area.text()])
     assert np.array_equal(model.frame.original, model.frame.styled)
 
 

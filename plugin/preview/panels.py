@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from .model import SCALES, PreviewModel
 from .styles import THUMB_SIZE, thumbnail
 
-__all__ = ["SidePanel", "TransportBar", "pixmap_from_rgb"]
+__all__ = ["SidePanel", "TransportBar", "pixmap_from_rgb", "transport_icon"]
 
 
 def pixmap_from_rgb(image: np.ndarray) -> QPixmap:
@@ -35,6 +35,29 @@ def pixmap_from_rgb(image: np.ndarray) -> QPixmap:
     h, w = image.shape[:2]
     qimage = QImage(image.data, w, h, 3 * w, QImage.Format.Format_RGB888)
     return QPixmap.fromImage(qimage.copy())
+
+
+def transport_icon(kind: str, colour: Any, size: int = 16) -> QIcon:
+    """A drawn play (triangle) or pause (two bars) icon: no font needs the ⏸ glyph."""
+    from PySide6.QtCore import QPointF, QRectF
+    from PySide6.QtGui import QPolygonF
+
+    pix = QPixmap(size, size)
+    pix.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    m = size * 0.2
+    if kind == "pause":
+        bar = (size - 2 * m) * 0.36
+        painter.drawRect(QRectF(m, m, bar, size - 2 * m))
+        painter.drawRect(QRectF(size - m - bar, m, bar, size - 2 * m))
+    else:
+        painter.drawPolygon(QPolygonF([QPointF(m, m), QPointF(size - m, size / 2),
+                                       QPointF(m, size - m)]))
+    painter.end()
+    return QIcon(pix)
 
 
 def _placeholder(name: str) -> QPixmap:
@@ -74,6 +97,8 @@ class TransportBar(QWidget):
         ):
             button = QToolButton(self)
             button.setText(text)
+            if name == "play":
+                button.setIcon(self._icon("play"))
             button.setToolTip(tip)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(slot)
@@ -97,6 +122,9 @@ class TransportBar(QWidget):
         model.playChanged.connect(self._play)
         model.frameChanged.connect(self._frame)
 
+    def _icon(self, kind: str) -> QIcon:
+        return transport_icon(kind, self.palette().buttonText().color())
+
     def _update(self, *_: Any) -> None:
         clip = self.model.clip
         if clip is None:
@@ -108,7 +136,9 @@ class TransportBar(QWidget):
 
     def _play(self) -> None:
         rate = self.model.play_rate
-        self.buttons["play"].setText("⏸" if rate else "▶")
+        kind = "pause" if rate else "play"
+        self.buttons["play"].setIcon(self._icon(kind))
+        self.buttons["play"].setProperty("kind", kind)
         self.rate.setText("" if rate == 0 else f"{rate:+g}×")
 
     def _frame(self) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from .controller import PreviewController
+from .error_area import ErrorArea
 from .export_dialog import ExportDialog
 from .model import PreviewModel, sidecar_path
 from .panels import SidePanel, TransportBar
@@ -48,7 +49,7 @@ class MainWindow(QMainWindow):
         self.transport = TransportBar(model, controller)
         self.timeline = TimelineWidget(model)
         self.export_dialog: ExportDialog | None = None
-        self.message_box: QMessageBox | None = None
+        self.error_area = ErrorArea()  # errors: one non-modal, rate-limited line, no dialogs
         self.ask_to_save = True  # closing with unsaved keyframes asks first (tests turn it off)
 
         top = QWidget()
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         upper_layout = QVBoxLayout(upper)
         upper_layout.setContentsMargins(0, 0, 0, 0)
         upper_layout.addWidget(top, 1)
+        upper_layout.addWidget(self.error_area)
         upper_layout.addWidget(self.transport)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(upper)
@@ -175,11 +177,7 @@ class MainWindow(QMainWindow):
         self.status_text.setText(text)
         self._status_timer.start(10000)
         if level == "error":
-            box = QMessageBox(QMessageBox.Icon.Critical, "stylecut preview", text,
-                              QMessageBox.StandardButton.Ok, self)
-            box.setModal(False)
-            box.open()
-            self.message_box = box
+            self.error_area.show_error(text)
 
     def _proxy(self) -> None:
         state = self.model.proxy_state
