@@ -70,6 +70,7 @@ class TrainConfig:
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     crop: int = 192
     style_scale: tuple[float, float] = (1.33, 2.9)
+    content_scale: tuple[float, float] = (1.0, 1.6)
     batch: int = 4
     steps: int = 3000
     lr_g: float = 1e-3
@@ -119,6 +120,11 @@ class TrainConfig:
             raise ModelError(
                 "style_scale must be (min, max) with 1 <= min <= max: the style image's short side "
                 f"as a multiple of the crop. Received: style_scale={self.style_scale!r}"
+            )
+        if len(self.content_scale) != 2 or not 1.0 <= self.content_scale[0] <= self.content_scale[1]:
+            raise ModelError(
+                "content_scale must be (min, max) with 1 <= min <= max: a content image's short side "
+                f"as a multiple of the crop. Received: content_scale={self.content_scale!r}"
             )
         if self.colour_match not in COLOUR_MATCH:
             raise ModelError(
@@ -273,7 +279,11 @@ class _Trainer:
     def _content_batch(self) -> np.ndarray:
         c = self.cfg
         return random_crops(
-            self.train_set.images, c.batch, c.crop, self.rng, short_side=(c.crop, int(c.crop * 1.6))
+            self.train_set.images,
+            c.batch,
+            c.crop,
+            self.rng,
+            short_side=(int(c.crop * c.content_scale[0]), int(c.crop * c.content_scale[1])),
         )
 
     def _style_batch(self, rng: np.random.Generator | None = None, *, rotate: bool = True) -> np.ndarray:

@@ -163,6 +163,16 @@ def _init_chain(init: object) -> list[dict[str, object]]:
     "(uniform in MIN..MAX). Near 1: the discriminator sees the painting at the scale of a whole "
     "picture, the scale its strokes are judged at by `stylecut evaluate`.",
 )
+@click.option(
+    "--content-scale",
+    type=(float, float),
+    default=(1.0, 1.6),
+    show_default=True,
+    metavar="MIN MAX",
+    help="Short side of each content photo, as a multiple of --crop, that its crops are cut from "
+    "(uniform in MIN..MAX). With a small --crop, a larger scale keeps objects the size they have "
+    "when a frame is rendered.",
+)
 @click.option("--lr-g", type=float, default=1e-3, show_default=True)
 @click.option("--lr-d", type=float, default=4e-4, show_default=True)
 @click.option(
@@ -185,6 +195,15 @@ def _init_chain(init: object) -> list[dict[str, object]]:
 @click.option(
     "--w-perceptual-content", type=float, default=1.0, show_default=True,
     help="Weight of the VGG16 content loss (conv3_3); 0 = off.",
+)
+@click.option(
+    "--style-layers", default="conv1_1,conv2_1,conv3_1,conv4_1", show_default=True,
+    help="VGG16 layers whose Gram matrices carry the style, comma-separated (fewer and shallower "
+    "layers: faster steps, finer-grained strokes).",
+)
+@click.option(
+    "--content-layer", default="conv3_3", show_default=True,
+    help="VGG16 layer of the perceptual content loss.",
 )
 @click.option("--w-tv", type=float, default=0.0, show_default=True, help="Weight of total variation.")
 @click.option(
@@ -274,12 +293,15 @@ def train_cmd(
     batch: int,
     crop: int,
     style_scale: tuple[float, float],
+    content_scale: tuple[float, float],
     lr_g: float,
     lr_d: float,
     loss: str,
     w_adv: float,
     w_style: float,
     w_perceptual_content: float,
+    style_layers: str,
+    content_layer: str,
     w_tv: float,
     max_minutes: float | None,
     w_content: float,
@@ -324,6 +346,7 @@ def train_cmd(
         generator=GENERATOR_PRESETS[preset],
         crop=crop,
         style_scale=style_scale,
+        content_scale=content_scale,
         batch=batch,
         steps=steps,
         lr_g=lr_g,
@@ -332,6 +355,7 @@ def train_cmd(
         w_adv=w_adv,
         w_style=w_style,
         w_perceptual_content=w_perceptual_content,
+        perceptual=_perceptual_config(style_layers, content_layer),
         w_tv=w_tv,
         max_minutes=max_minutes,
         w_content=w_content,
@@ -394,3 +418,12 @@ def export_style_cmd(
     result = checkpoint_style(run_dir, step, data_root=data_root)
     _save(out_dir or run_dir / f"step-{result['steps']}", name or result["config"]["name"], result, install,
           "export-style", tone_anchor=anchor, checkpoint_of=str(run_dir))
+
+
+def _perceptual_config(style_layers: str, content_layer: str) -> Any:
+    """``--style-layers``/``--content-layer`` as a PerceptualConfig (one weight per layer)."""
+    from stylecut.models.perceptual import PerceptualConfig
+
+    layers = tuple(x.strip() for x in style_layers.split(",") if x.strip())
+    return PerceptualConfig(style_layers=layers, style_layer_weights=(1.0,) * len(layers),
+                            content_layer=content_layer.strip())

@@ -73,6 +73,32 @@ def test_style_scale_sets_the_scale_of_style_crops(tiny_data, tmp_path: Path):
     assert tiny_config(root, style, tmp_path / "c").style_scale == (1.33, 2.9)  # the default
 
 
+def test_content_scale_sets_the_scale_of_content_crops(tiny_data, tmp_path: Path):
+    root, style = tiny_data
+    cfg = tiny_config(root, style, tmp_path / "a", content_scale=(1.0, 1.0))
+    trainer = _Trainer(cfg, root)
+    # Short side = 1 × crop: a crop spans the whole short side of its (rescaled) photo, so the
+    # mean over crops of the local detail is lower than for crops cut from 3× larger photos.
+    def detail() -> float:
+        return float(np.mean([np.abs(np.diff(trainer._content_batch(), axis=2)).mean() for _ in range(8)]))
+
+    coarse = detail()
+    trainer.cfg = tiny_config(root, style, tmp_path / "b", content_scale=(3.0, 3.0))
+    fine = detail()
+    assert fine < coarse
+    assert tiny_config(root, style, tmp_path / "c").content_scale == (1.0, 1.6)  # the default
+
+
+def test_train_cli_style_layers_make_the_perceptual_config():
+    from stylecut.plugin.train_cmd import _perceptual_config
+
+    cfg = _perceptual_config("conv1_1, conv2_1,conv3_1", "conv3_1")
+    assert cfg.style_layers == ("conv1_1", "conv2_1", "conv3_1") and cfg.content_layer == "conv3_1"
+    assert cfg.style_layer_weights == (1.0, 1.0, 1.0)
+    with pytest.raises(ModelError, match="style_layers"):
+        _perceptual_config("conv1_1,pool3", "conv3_1")
+
+
 def test_orientation_field_reads_stroke_direction_and_coherence():
     from stylecut.models.discriminators import orientation_field
 
@@ -199,6 +225,8 @@ def test_bad_configs_raise_model_error(tiny_data, tmp_path: Path):
         tiny_config(root, style, tmp_path / "bad", style_scale=(0.5, 2.0))
     with pytest.raises(ModelError, match="style_scale"):
         tiny_config(root, style, tmp_path / "bad", style_scale=(2.0, 1.5))
+    with pytest.raises(ModelError, match="content_scale"):
+        tiny_config(root, style, tmp_path / "bad", content_scale=(0.9, 1.2))
     with pytest.raises(ModelError, match="No checkpoint"):
         train(tiny_config(root, style, tmp_path / "nothing"), data_root=root, resume=True)
 
