@@ -88,7 +88,7 @@ from stylecut.core.metrics import (  # noqa: E402
     style_distance,
     warping_error,
 )
-from stylecut.core.temporal import STABILISER_FLOW, backward_warp  # noqa: E402
+from stylecut.core.temporal import STABILISER_FLOW, Stabilizer, backward_warp  # noqa: E402
 from stylecut.core.testing import make_clip  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -101,6 +101,7 @@ BAR_STYLE = 1.1
 BAR_SPEED = 0.7
 BAR_SF = 1.0  # static-region flicker of the stable output, grey levels (0-255)
 BAR_SF_INPUT = 3.0  # ... and x the input's own
+BAR_IN_POINT = 3.0  # mean |in-point render - full render|, grey levels
 SHEET_FRAMES = 4
 CROP = 180  # crop side; the sheet's row height, so crops are shown 1:1
 
@@ -177,8 +178,8 @@ def read_frames(path: Path, n: int, size: tuple[int, int] | None = None) -> list
 
 
 def render_timed(src: Path, dst: Path, stylizer: Any, temporal: str, size: tuple[int, int],
-                 n: int) -> float:
-    settings = RenderSettings(temporal=temporal, size=size, start=0, stop=n, overwrite=True,
+                 n: int, start: int = 0) -> float:
+    settings = RenderSettings(temporal=temporal, size=size, start=start, stop=n, overwrite=True,
                               audio=False, encode=EncodeSettings(codec="ffv1"))
     t0 = time.perf_counter()
     render(src, dst, stylizer, settings=settings)
@@ -242,6 +243,28 @@ def measure_static_flicker(res: ClipResult, ins: list[np.ndarray], offs: list[np
           f"({time.perf_counter() - t1:.1f} s)", flush=True)
 
 
+def measure_in_point(res: ClipResult, src: Path, stylizer: Any, size: tuple[int, int],
+                     out: Path, length: int) -> None:
+    """Stable render from an in-point vs the same frames of a render from frame 0 (printed).
+
+    The in-point is ``warm_up_length + 10`` frames in, so the renderer's warm-up does not reach
+    frame 0 (``length``: the clip's frame count; too short a clip is skipped)."""
+    k = Stabilizer().warm_up_length
+    start, stop = k + 10, k + 20
+    if length < stop:
+        print(f"  in-point: n/a ({length} frames < warm-up {k} + 20)", flush=True)
+        return
+    full, part = out / f"{src.stem}.full.mkv", out / f"{src.stem}.inpoint.mkv"
+    render_timed(src, full, stylizer, "stable", size, stop)
+    render_timed(src, part, stylizer, "stable", size, stop, start=start)
+    reference = read_frames(full, stop)[start:]
+    diffs = [float(np.mean(cv2.absdiff(a, b))) for a, b in zip(read_frames(part, stop - start),
+                                                              reference, strict=True)]
+    res.in_point_diff = float(np.mean(diffs))
+    print(f"  in-point at frame {start} (warm-up {k}): mean |diff| vs full render "
+          f"{res.in_point_diff:.2f}/255 (worst frame {max(diffs):.2f})", flush=True)
+
+
 # --- results --------------------------------------------------------------------------------
 @dataclass
 class ClipResult:
@@ -268,6 +291,7 @@ class ClipResult:
     sf_off: float | None = None
     sf_stable: float | None = None
     sf_static_fraction: float | None = None
+    in_point_diff: float | None = None  # mean |in-point render - full render|, 0-255
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -404,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--style-frames", type=int, default=8,
                         help="frames per clip for style distance (default %(default)s)")
     parser.add_argument("--no-generated", action="store_true", help="skip the generated clip")
+    parser.add_argument("--no-in-point", dest="in_point", action="store_false",
+                        help="skip the in-point check (two more stable renders per clip)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 16 frames, 1 real clip + the generated one, 1 repeat")
     parser.add_argument("--out", type=Path, default=Path("/tmp/stylecut-bench-temporal"),
@@ -450,7 +476,8 @@ def main(argv: list[str] | None = None) -> int:
         name = "generated (pan+disc)" if src.name.startswith("generated-") else src.name
         try:
             with VideoReader(src) as reader:
-                n = min(frames, len(reader))
+                length = len(reader)
+                n = min(frames, length)
                 size = fit_size(reader.width, reader.height)
             if n < 2:
                 raise ValueError(f"only {n} frame(s)")
@@ -494,6 +521,8 @@ def main(argv: list[str] | None = None) -> int:
                          times["off"], times["stable"])
         measure_floor(res, ins, offs)
         measure_static_flicker(res, ins, offs, stabs)
+        if args.in_point:
+            measure_in_point(res, src, stylizer, size, args.out, length)
         res.extra["mean_abs_stable_minus_off"] = float(np.mean(
             [np.mean(cv2.absdiff(a, b)) for a, b in zip(offs, stabs, strict=True)]))
 
@@ -548,7 +577,7 @@ def print_flicker(results: list[ClipResult]) -> None:
     print("\nstatic-region flicker (SF, mean |dY| 0-255 where the input does not move) beside the "
           "warping error (WE x1e3):")
     head = (f"{'clip':<22} {'WE in':>7} {'WE pf':>7} {'WE st':>7} {'static':>7} {'SF in':>6} "
-            f"{'SF pf':>6} {'SF st':>6} {'st<=1.0':>7} {'st/in<=3':>13}")
+            f"{'SF pf':>6} {'SF st':>6} {'st<=1.0':>7} {'st/in<=3':>13} {'in-pt<=3':>11}")
     print(head)
     print("-" * len(head))
     for r in results:
@@ -556,9 +585,10 @@ def print_flicker(results: list[ClipResult]) -> None:
         print(f"{r.name[:22]:<22} {r.we_input * 1e3:>7.3f} {r.we_off * 1e3:>7.3f} "
               f"{r.we_stable * 1e3:>7.3f} {fmt(static, '.0f'):>6}% {fmt(r.sf_input):>6} "
               f"{fmt(r.sf_off):>6} {fmt(r.sf_stable):>6} {verdict(r.sf_stable, BAR_SF):>7} "
-              f"{fmt(r.r_sf_input, '.2f'):>8} {verdict(r.r_sf_input, BAR_SF_INPUT)}")
+              f"{fmt(r.r_sf_input, '.2f'):>8} {verdict(r.r_sf_input, BAR_SF_INPUT)} "
+              f"{fmt(r.in_point_diff, '.2f'):>6} {verdict(r.in_point_diff, BAR_IN_POINT)}")
     print("(static = share of the pixels of all frame pairs counted as not moving; st/in n/a when "
-          "the input's own flicker is 0)")
+          "the input's own flicker is 0; in-pt = mean |in-point render - full render| /255)")
 
 
 def print_report(results: list[ClipResult], skipped: list[str], style: str,
@@ -659,6 +689,8 @@ def print_report(results: list[ClipResult], skipped: list[str], style: str,
             if r.sf_stable is not None and math.isfinite(r.sf_stable)],
         "static flicker stable <= 3x input": [
             x <= BAR_SF_INPUT for r in results if (x := r.r_sf_input) is not None],
+        "in-point render vs full render <= 3/255": [
+            r.in_point_diff <= BAR_IN_POINT for r in results if r.in_point_diff is not None],
     }
     print("\nbars (clips passing / measured):")
     for label, oks in checks.items():

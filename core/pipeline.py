@@ -8,7 +8,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -280,6 +280,8 @@ def _run(
                     if stabilizer is not None
                     else None
                 )
+                if motion is not None and motion.source is not None:  # still areas held
+                    frame = replace(frame, image=motion.source)
                 if not _put(q_in, (frame, strength, motion), stop_flag):
                     return
             _put(q_in, _END, stop_flag)

@@ -10,7 +10,9 @@ Flow is OpenCV's DIS (Kroeger et al. 2016) on greyscale frames at reduced size. 
   forward–backward check, Ruder et al. 2016's motion boundaries, and flow leaving the frame).
 
 :class:`Stabilizer` uses these to blend each stylised frame with the motion-compensated previous
-output, which removes frame-to-frame flicker without ghost trails. Frames are ``uint8`` RGB
+output, which removes frame-to-frame flicker without ghost trails; where the input does not
+change it holds the previous output in place and offers the generator a steadied input
+(:class:`StillSettings`), so still areas do not boil. Frames are ``uint8`` RGB
 ``(H, W, 3)``; bad frames raise :class:`~stylecut.core.errors.MediaError` (a ``ValueError``),
 bad parameters ``ValueError``.
 """
@@ -30,9 +32,11 @@ from .errors import MediaError
 __all__ = [
     "FlowEstimator",
     "FlowSettings",
+    "DEFAULT_STILL",
     "Motion",
     "STABILISER_FLOW",
     "Stabilizer",
+    "StillSettings",
     "backward_warp",
     "cut_distance",
     "occlusion_mask",
@@ -391,6 +395,11 @@ def _check_threshold(threshold: object, name: str = "threshold") -> float:
 
 # --------------------------------------------------------------------------- stabiliser
 
+
+def _to_uint8(image: np.ndarray) -> np.ndarray:
+    """A float image in 0–255 rounded to uint8 (saturated)."""
+    return cv2.convertScaleAbs(image)
+
 #: The stabiliser's flow: DIS MEDIUM at 0.5× size (320×180 for 640×360), one direction per frame.
 #: Its errors, times the brush texture's gradients, are what is left of the flicker: a stylised
 #: frame frozen and dragged along this flow has about half the warping error it has along the
@@ -399,12 +408,58 @@ def _check_threshold(threshold: object, name: str = "threshold") -> float:
 STABILISER_FLOW = FlowSettings(scale=0.5, preset=cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
 
 
+@dataclass(frozen=True, kw_only=True)
+class StillSettings:
+    """Where the input does not change, :class:`Stabilizer` holds its previous output in place.
+
+    The input's luma, blurred (Gaussian σ = ``sigma`` full-frame pixels), is compared with a
+    per-pixel reference: the input as it was when the held output was painted (a running mean
+    while the pixel is still, so noise is averaged out; the current frame where it moves). The
+    difference ``d`` (grey levels 0–255) gives each pixel a stillness ``s``: 1 for ``d <= low``,
+    0 for ``d >= high``, linear between, then eroded and softened over ``spread`` full-frame
+    pixels so the edges of moving things are not held. A still pixel keeps ``hold`` of its
+    previous output *unwarped* (the flow there is noise: carrying the texture along it makes
+    the painting swim), the rest of the pixel is the flow-warped blend; ``s`` also scales the
+    flow down, so the two paths join smoothly. ``hold`` < 1 bounds the memory, which keeps an
+    in-point render close to a full one (see :attr:`Stabilizer.warm_up_length`).
+
+    ``steady_input``: :meth:`Stabilizer.analyse` also offers the generator a steadied input
+    (:attr:`Motion.source`): still pixels keep ``hold`` of the previous such frame, so the
+    generator does not repaint the footage's noise (or a featureless surface's drift) there.
+    A renderer that stylises ``Motion.source`` gets most of the stillness before blending.
+    """
+
+    hold: float = 0.95
+    low: float = 2.0
+    high: float = 6.0
+    sigma: float = 2.0
+    spread: int = 6
+    steady_input: bool = True
+
+    def __post_init__(self) -> None:
+        _check_fraction(self.hold, "hold", "1 would freeze still areas for ever")
+        if not _is_number(self.low) or not 0.0 <= self.low < 255.0:
+            raise ValueError(f"low must be a number in [0, 255). Received: low={self.low!r}")
+        if not _is_number(self.high) or not self.low < self.high <= 255.0:
+            raise ValueError(
+                f"high must be a number in (low={self.low}, 255]. Received: high={self.high!r}"
+            )
+        if not _is_number(self.sigma) or not 0.0 < self.sigma <= 50.0:
+            raise ValueError(f"sigma must be a number in (0, 50]. Received: sigma={self.sigma!r}")
+        if isinstance(self.spread, bool) or not isinstance(self.spread, int) or not 0 <= self.spread <= 64:
+            raise ValueError(f"spread must be an integer in [0, 64]. Received: spread={self.spread!r}")
+        if not isinstance(self.steady_input, bool):
+            raise ValueError(f"steady_input must be a bool. Received: steady_input={self.steady_input!r}")
+
+
 @dataclass
 class _InputHistory:
     grey: np.ndarray  # the previous input, reduced grey (FlowEstimator.prepare)
     thumb: np.ndarray  # the previous input's scene-cut thumbnail
     small: np.ndarray  # the previous input, uint8 RGB at the flow's size
     shape: tuple[int, ...]  # the previous input's full shape
+    reference: np.ndarray | None  # float32 blurred luma the still test compares with (reduced grid)
+    source: np.ndarray | None  # float32: the previous frame to stylise (held where still), full size
 
 
 @dataclass(frozen=True)
@@ -414,11 +469,13 @@ class Motion:
     ``fresh``: no usable previous frame (first frame, scene cut, size change, skipped);
     otherwise ``maps`` (fixed-point ``cv2.remap`` maps that pull the previous frame onto this
     one) and ``weight`` (float32 ``(H, W)`` in [0, 1): the previous output's share of each
-    output pixel at strength 1)."""
+    output pixel at strength 1). ``source``, when not None, is the frame to stylise instead of
+    the input: the input with its still areas held (:class:`StillSettings` ``steady_input``)."""
 
     fresh: bool
     maps: tuple[np.ndarray, np.ndarray] | None = None
     weight: np.ndarray | None = None
+    source: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -435,6 +492,10 @@ def _check_fraction(value: object, name: str, why: str) -> float:
     if not _is_number(value) or not 0.0 < value < 1.0:
         raise ValueError(f"{name} must be a number in (0, 1) ({why}). Received: {name}={value!r}")
     return float(value)
+
+
+#: The still hold :class:`Stabilizer` uses by default (``still=None`` turns it off).
+DEFAULT_STILL = StillSettings()
 
 
 class Stabilizer:
@@ -463,6 +524,10 @@ class Stabilizer:
     The first frame, the first after :meth:`reset` or after a scene cut between input frames,
     and any frame with strength 0 come out exactly as ``stylized``.
 
+    Where the input does not change (``still``, a :class:`StillSettings`; None turns it off),
+    the previous output is held unwarped at ``still.hold`` instead, and :meth:`analyse` offers a
+    steadied input for the generator (:attr:`Motion.source`; the renderer stylises it).
+
     The work is split in two so a renderer can run the motion analysis ahead, on the decoder's
     thread: :meth:`analyse` (flow, trust, weights: input frames only) and :meth:`apply` (warp,
     blend, detail: needs the previous output). :meth:`process` does both. Call :meth:`analyse`
@@ -488,6 +553,7 @@ class Stabilizer:
         static_error: float = 0.012,
         detail_gain: float = 1.6,
         cut_threshold: float = _CUT_THRESHOLD,
+        still: StillSettings | None = DEFAULT_STILL,
     ) -> None:
         blend = _check_fraction(blend, "blend", "1 would freeze the first frame")
         hold = _check_fraction(hold, "hold", "1 would freeze the first frame")
@@ -506,6 +572,11 @@ class Stabilizer:
             )
         if not isinstance(flow, FlowSettings):
             raise ValueError(f"flow must be a FlowSettings. Received: flow={type(flow).__name__}")
+        if still is not None and not isinstance(still, StillSettings):
+            raise ValueError(
+                f"still must be a StillSettings or None. Received: still={type(still).__name__}"
+            )
+        self._still = still
         threshold = _check_threshold(cut_threshold, "cut_threshold")
         self._params = _Blend(
             float(blend), float(hold), float(max_error), float(static_error), float(detail_gain), threshold
@@ -528,9 +599,15 @@ class Stabilizer:
         return self._params.max_error
 
     @property
+    def still(self) -> StillSettings | None:
+        return self._still
+
+    @property
     def warm_up_length(self) -> int:
-        """Frames to feed before an in-point so the output matches a full render (hold^K ≤ 0.01)."""
-        return max(1, math.ceil(math.log(0.01) / math.log(self._params.hold)))
+        """Frames to feed before an in-point so the output matches a full render: the longest
+        memory, ``hold`` or ``still.hold``, decays to ``hold^K <= 0.01``."""
+        hold = max(self._params.hold, self._still.hold if self._still is not None else 0.0)
+        return max(1, math.ceil(math.log(0.01) / math.log(hold)))
 
     def reset(self) -> None:
         """Forget the history: the next frame comes out as its stylised frame."""
@@ -556,15 +633,47 @@ class Stabilizer:
         small = inp.copy() if grey.shape == inp.shape[:2] else cv2.resize(
             inp, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_AREA
         )
-        self._input = _InputHistory(grey, thumb, small, inp.shape)
+        level = self._level(grey, inp.shape)
         if (
             not active
             or previous is None
             or previous.shape != inp.shape
             or _thumb_distance(previous.thumb, thumb) > self._params.cut_threshold
         ):
+            steady = self._still is not None and self._still.steady_input
+            held = inp.astype(np.float32) if steady else None
+            self._input = _InputHistory(grey, thumb, small, inp.shape, level, held)
             return Motion(True)
-        return self._motion(previous, grey, small, inp.shape)
+        motion, reference, held = self._motion(previous, grey, small, level, inp)
+        self._input = _InputHistory(grey, thumb, small, inp.shape, reference, held)
+        return motion
+
+    def _level(self, grey: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+        """The blurred float luma the still test compares (reduced grid), or None when off."""
+        if self._still is None:
+            return None
+        sigma = self._still.sigma * grey.shape[1] / shape[1]
+        return cv2.GaussianBlur(grey.astype(np.float32), (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+
+    def _stillness(
+        self, reference: np.ndarray | None, level: np.ndarray | None, unit: float
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Per-pixel stillness in [0, 1] on the reduced grid (``unit``: its size ÷ the frame's)
+        and the updated reference; (None, None) when the still hold is off."""
+        still = self._still
+        if still is None or reference is None or level is None:
+            return None, None
+        diff = cv2.absdiff(level, reference)
+        s = (np.float32(still.high) - diff) * np.float32(1.0 / (still.high - still.low))
+        np.clip(s, np.float32(0.0), np.float32(1.0), out=s)
+        side = round(still.spread * unit)
+        if side >= 1:  # moving pixels spread to their neighbours, then the edge is softened
+            kernel = np.ones((2 * side + 1, 2 * side + 1), np.uint8)
+            s = cv2.erode(s, kernel, borderType=cv2.BORDER_REPLICATE)
+            s = cv2.blur(s, (2 * side + 1, 2 * side + 1), borderType=cv2.BORDER_REPLICATE)
+        keep = s * np.float32(still.hold)  # a running mean where still, the current frame elsewhere
+        updated = cv2.add(cv2.multiply(reference, keep), cv2.multiply(level, np.float32(1.0) - keep))
+        return s, updated
 
     def apply(self, motion: Motion, stylized: np.ndarray, strength: float) -> np.ndarray:
         """Blend ``stylized`` (uint8 RGB) with the previous output along ``motion``."""
@@ -612,11 +721,18 @@ class Stabilizer:
         return cv2.subtract(cv2.add(blended, up), down)
 
     def _motion(
-        self, previous: _InputHistory, grey: np.ndarray, small: np.ndarray, shape: tuple[int, ...]
-    ) -> Motion:
-        """Flow, boundaries, input check and weights on the flow's reduced grid (``grey`` and
-        ``small``: the current input there); maps and weights resized to the full ``shape``."""
-        h, w = shape[:2]
+        self,
+        previous: _InputHistory,
+        grey: np.ndarray,
+        small: np.ndarray,
+        level: np.ndarray | None,
+        inp: np.ndarray,
+    ) -> tuple[Motion, np.ndarray | None, np.ndarray | None]:
+        """Flow, boundaries, input check, stillness and weights on the flow's reduced grid
+        (``grey``, ``small`` and ``level``: the current input ``inp`` there); maps, weights and
+        the steadied source at full size. Also returns the still test's updated reference and
+        the steadied source in float32 (the state the next frame blends with)."""
+        h, w = inp.shape[:2]
         sh, sw = grey.shape
         to_prev = self._flow.flow_prepared(grey, previous.grey)  # t → t-1, reduced grid
         fx, fy = cv2.split(to_prev)
@@ -639,10 +755,26 @@ class Stabilizer:
         weight = np.maximum(trusted, static)
         weight *= fade
         weight *= np.float32(p.blend) + np.float32(p.hold - p.blend) * static
+        still, reference = self._stillness(previous.reference, level, sw / w)
+        keep = None
+        if still is not None and self._still is not None:
+            # still pixels: the previous output in place (the flow scaled down to 0), kept at still.hold
+            moving = np.float32(1.0) - still
+            fx = fx * moving
+            fy = fy * moving
+            keep = still * np.float32(self._still.hold)
+            weight = weight * moving + keep
         if (sh, sw) != (h, w):
             size = (w, h)
             fx = cv2.resize(fx * np.float32(w / sw), size, interpolation=cv2.INTER_LINEAR)
             fy = cv2.resize(fy * np.float32(h / sh), size, interpolation=cv2.INTER_LINEAR)
             weight = cv2.resize(weight, size, interpolation=cv2.INTER_LINEAR)
+            if keep is not None:
+                keep = cv2.resize(keep, size, interpolation=cv2.INTER_LINEAR)
         maps = cv2.convertMaps(*_maps(fx, fy), cv2.CV_16SC2)
-        return Motion(False, maps, weight)
+        held = None
+        if keep is not None and previous.source is not None:
+            # a running mean in float (uint8 rounding would freeze it for ever: no in-point match)
+            held = cv2.blendLinear(previous.source, inp.astype(np.float32), keep, np.float32(1.0) - keep)
+        return Motion(False, maps, weight, _to_uint8(held) if held is not None else None), reference, held
+
