@@ -21,7 +21,7 @@ from typing import Any
 import keras
 from stylecut.core.errors import ModelError
 
-from .layers import BilinearUp2, DepthToSpace, ReflectPad, ResidualBlock, SpaceToDepth
+from .layers import BilinearUp2, DepthToSpace, InstanceNorm, ReflectPad, ResidualBlock, SpaceToDepth
 
 __all__ = ["GENERATOR_PRESETS", "GeneratorConfig", "build_generator"]
 
@@ -33,6 +33,8 @@ class GeneratorConfig:
     arch: str = "s2d"
     stem_channels: int = 16
     full_channels: int = 8
+    full_blocks: int = 0
+    norm: str = "none"
     channels: int = 48
     blocks: int = 4
     coarse_channels: int = 64
@@ -56,10 +58,14 @@ class GeneratorConfig:
                 f"decoder={self.decoder!r}, noise_channels={self.noise_channels!r}"
             )
         for name in ("channels", "blocks", "coarse_channels", "coarse_blocks", "noise_channels",
-                     "stem_channels", "full_channels"):
+                     "stem_channels", "full_channels", "full_blocks"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0 or (name == "channels" and value == 0):
                 raise ModelError(f"{name} must be a non-negative integer. Received: {name}={value!r}")
+        if self.norm not in NORMS:
+            raise ModelError(f"norm must be one of {NORMS}. Received: norm={self.norm!r}")
+        if self.norm != "none" and self.arch != "resize":
+            raise ModelError(f"norm {self.norm!r} needs arch 'resize'. Received: arch={self.arch!r}")
         if self.fold not in (2, 4):
             raise ModelError(f"fold must be 2 or 4. Received: fold={self.fold!r}")
         if self.decoder not in ("shuffle", "resize"):
@@ -69,6 +75,13 @@ class GeneratorConfig:
     def multiple(self) -> int:
         """Input H and W must be multiples of this."""
         return self.fold * (2 if self.coarse_blocks else 1)
+
+    @property
+    def margin(self) -> int:
+        """Pixels of reflected picture a stylizer adds on every side (and crops off again): an
+        instance-normalised trunk paints a band along zero-padded edges, which then falls outside
+        the frame."""
+        return 16 if self.norm == "instance" else 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,10 +99,14 @@ class GeneratorConfig:
 
 
 ARCHITECTURES = ("s2d", "resize")
+NORMS = ("none", "instance")
 
 GENERATOR_PRESETS: dict[str, GeneratorConfig] = {
     "painter": GeneratorConfig(arch="resize", decoder="resize", channels=48, blocks=4, coarse_channels=64,
                                coarse_blocks=2, decoder_channels=24, stem_channels=16, full_channels=8),
+    "painter-in": GeneratorConfig(arch="resize", decoder="resize", channels=48, blocks=4, coarse_channels=64,
+                                  coarse_blocks=2, decoder_channels=24, stem_channels=16, full_channels=8,
+                                  full_blocks=1, norm="instance"),
     "fast": GeneratorConfig(),
     "quality": GeneratorConfig(channels=64, blocks=6, coarse_channels=96, coarse_blocks=3),
     "tiny": GeneratorConfig(channels=16, blocks=1, coarse_channels=16, coarse_blocks=1),
@@ -152,25 +169,30 @@ def build_generator(config: GeneratorConfig, *, name: str = "generator") -> kera
 
 def _conv(
     x: Any, channels: int, name: str, *, strides: int = 1, act: bool = True, reflect: bool = True,
-    init: Any = "glorot_uniform",
+    init: Any = "glorot_uniform", norm: bool = False,
 ) -> Any:
-    """3×3 conv (+ LeakyReLU). ``reflect=False`` zero-pads: the decoder's ½- and full-resolution
-    layers are memory-bound, and a reflect-pad copy of each costs more than its convolution."""
+    """3×3 conv (+ instance norm) (+ LeakyReLU). ``reflect=False`` zero-pads: the decoder's ½- and
+    full-resolution layers are memory-bound, and a reflect-pad copy of each costs more than its
+    convolution."""
     if reflect:
         x = ReflectPad(1, name=f"{name}_pad")(x)
     x = keras.layers.Conv2D(
         channels, 3, strides=strides, padding="valid" if reflect else "same", name=name,
         kernel_initializer=init,
     )(x)
+    if norm:
+        x = InstanceNorm(name=f"{name}_norm")(x)
     return keras.layers.LeakyReLU(0.2, name=f"{name}_act")(x) if act else x
 
 
 def _coarse_branch(x: Any, c: GeneratorConfig) -> Any:
     """A ⅛-resolution branch (dilated residual blocks) merged back into ``x`` at ¼ resolution."""
-    y = _conv(x, c.coarse_channels, "down", strides=2)
+    norm = c.norm == "instance"
+    y = _conv(x, c.coarse_channels, "down", strides=2, norm=norm)
     for i in range(c.coarse_blocks):
         y = ResidualBlock(
-            c.coarse_channels, separable=c.separable, dilation=2 if i % 2 else 1, name=f"coarse{i}"
+            c.coarse_channels, separable=c.separable, dilation=2 if i % 2 else 1, norm=norm,
+            residual_scale=1.0 if norm else 0.2, name=f"coarse{i}",
         )(y)
     y = BilinearUp2(name="up")(y)
     y = keras.layers.Conv2D(c.channels, 3, padding="same", name="up_conv")(y)
@@ -179,13 +201,15 @@ def _coarse_branch(x: Any, c: GeneratorConfig) -> Any:
 
 def _build_resize(c: GeneratorConfig, name: str) -> keras.Model:
     image = keras.Input(shape=(None, None, 3), name="image")
+    norm = c.norm == "instance"  # in the ¼- and ⅛-resolution trunk only (cheap there)
     x = _conv(image, c.stem_channels, "stem", strides=2)  # ½
-    x = _conv(x, c.decoder_channels, "enc", strides=2)  # ¼
-    x = _conv(x, c.channels, "enc_wide")
+    x = _conv(x, c.decoder_channels, "enc", strides=2, norm=norm)  # ¼
+    x = _conv(x, c.channels, "enc_wide", norm=norm)
     if c.coarse_blocks:
         x = _coarse_branch(x, c)
     for i in range(c.blocks):
-        x = ResidualBlock(c.channels, separable=c.separable, name=f"block{i}")(x)
+        x = ResidualBlock(c.channels, separable=c.separable, norm=norm,
+                          residual_scale=1.0 if norm else 0.2, name=f"block{i}")(x)
     x = keras.layers.LeakyReLU(0.2, name="head_act")(x)
     x = _conv(x, c.decoder_channels, "dec_pre")
     x = BilinearUp2(name="dec_up0")(x)
@@ -193,6 +217,8 @@ def _build_resize(c: GeneratorConfig, name: str) -> keras.Model:
     x = _conv(x, c.full_channels, "dec_conv1", reflect=False)
     x = BilinearUp2(name="dec_up1")(x)  # full resolution
     x = keras.layers.Concatenate(name="with_image")([x, image])
+    for i in range(c.full_blocks):  # full-resolution convs: the finest brush texture
+        x = _conv(x, c.full_channels, f"full_conv{i}", reflect=False)
     delta = _conv(x, 3, "head", act=False, reflect=False, init=keras.initializers.VarianceScaling(0.1))
     out = keras.layers.Add(name="output")([image, delta])
     return keras.Model(image, out, name=name)

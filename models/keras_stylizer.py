@@ -173,9 +173,10 @@ class KerasStylizer:
         return self._noise[key]
 
     def _pad(self, h: int, w: int) -> tuple[tuple[int, int], tuple[int, int]]:
-        m = self.config.multiple
-        ph, pw = -h % m, -w % m
-        return (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2)
+        m, margin = self.config.multiple, self.config.margin
+        ph, pw = -(h + 2 * margin) % m, -(w + 2 * margin) % m
+        return ((margin + ph // 2, margin + ph - ph // 2),
+                (margin + pw // 2, margin + pw - pw // 2))
 
     def generate(self, frames: np.ndarray) -> np.ndarray:
         """Full-strength generator output for uint8 frames (N, H, W, 3) of any size (with the

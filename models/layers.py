@@ -7,7 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-__all__ = ["BilinearUp2", "DepthToSpace", "ReflectPad", "ResidualBlock", "SpaceToDepth"]
+__all__ = ["BilinearUp2", "DepthToSpace", "InstanceNorm", "ReflectPad", "ResidualBlock", "SpaceToDepth"]
 
 
 class _FactorLayer(keras.layers.Layer):
@@ -82,10 +82,40 @@ class ReflectPad(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="stylecut")
+class InstanceNorm(keras.layers.Layer):
+    """Per image and channel: subtract the spatial mean, divide by the spatial std, then a learned
+    scale and offset (Ulyanov 2016). Statistics in float32; the same at batch 1 as in training."""
+
+    def __init__(self, epsilon: float = 1e-5, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.epsilon = float(epsilon)
+
+    def build(self, input_shape: tuple[Any, ...]) -> None:
+        channels = input_shape[-1]
+        self.gamma = self.add_weight(shape=(channels,), initializer="ones", name="gamma")
+        self.beta = self.add_weight(shape=(channels,), initializer="zeros", name="beta")
+
+    def call(self, x: Any) -> Any:
+        x32 = ops.cast(x, "float32")
+        mean = ops.mean(x32, axis=(1, 2), keepdims=True)
+        var = ops.mean(ops.square(x32 - mean), axis=(1, 2), keepdims=True)
+        scale = ops.rsqrt(var + self.epsilon) * ops.cast(self.gamma, "float32")
+        shift = ops.cast(self.beta, "float32") - mean * scale
+        return x * ops.cast(scale, x.dtype) + ops.cast(shift, x.dtype)
+
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
+@keras.saving.register_keras_serializable(package="stylecut")
 class ResidualBlock(keras.layers.Layer):
-    """conv3×3 → LeakyReLU → conv3×3, added back scaled by ``residual_scale`` (no normalisation:
-    behaves identically at batch 1 and needs no folding at export). ``separable`` uses
-    depthwise-separable convolutions; ``dilation`` widens the receptive field."""
+    """conv3×3 → LeakyReLU → conv3×3, added back scaled by ``residual_scale``. ``norm=True``
+    instance-normalises after each conv (per image and channel, so batch 1 behaves as in
+    training). ``separable`` uses depthwise-separable convolutions; ``dilation`` widens the
+    receptive field."""
 
     def __init__(
         self,
@@ -94,9 +124,11 @@ class ResidualBlock(keras.layers.Layer):
         separable: bool = False,
         dilation: int = 1,
         residual_scale: float = 0.2,
+        norm: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.norm = bool(norm)
         self.channels = int(channels)
         self.separable = bool(separable)
         self.dilation = int(dilation)
@@ -105,13 +137,22 @@ class ResidualBlock(keras.layers.Layer):
         self.conv1 = conv(channels, 3, padding="same", dilation_rate=dilation, name="conv1")
         self.conv2 = conv(channels, 3, padding="same", name="conv2")
         self.act = keras.layers.LeakyReLU(0.2)
+        if self.norm:
+            self.norm1 = InstanceNorm(name="norm1")
+            self.norm2 = InstanceNorm(name="norm2")
 
     def build(self, input_shape: tuple[Any, ...]) -> None:
         self.conv1.build(input_shape)
         self.conv2.build(input_shape[:-1] + (self.channels,))
+        if self.norm:
+            self.norm1.build(input_shape[:-1] + (self.channels,))
+            self.norm2.build(input_shape[:-1] + (self.channels,))
 
     def call(self, x: Any) -> Any:
-        y = self.conv2(self.act(self.conv1(x)))
+        if self.norm:
+            y = self.norm2(self.conv2(self.act(self.norm1(self.conv1(x)))))
+        else:
+            y = self.conv2(self.act(self.conv1(x)))
         return x + self.residual_scale * y
 
     def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -124,6 +165,7 @@ class ResidualBlock(keras.layers.Layer):
             "separable": self.separable,
             "dilation": self.dilation,
             "residual_scale": self.residual_scale,
+            "norm": self.norm,
         }
 
 

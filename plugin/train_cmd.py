@@ -15,7 +15,7 @@ from .cli import cli
 from .progress import format_duration
 
 # models.generators.GENERATOR_PRESETS' keys (that module imports Keras: the CLI must load without it)
-GENERATOR_PRESET_NAMES = ("painter", "fast", "fast-resize", "quality", "tiny")
+GENERATOR_PRESET_NAMES = ("painter", "painter-in", "fast", "fast-resize", "quality", "tiny")
 # models.training.COLOUR_MATCH (same reason)
 COLOUR_MATCH_NAMES = ("image", "batch")
 
@@ -147,8 +147,9 @@ def _init_chain(init: object) -> list[dict[str, object]]:
     default="painter",
     show_default=True,
     type=click.Choice(list(GENERATOR_PRESET_NAMES)),
-    help="Generator architecture preset (painter: no pattern fixed to the pixel grid; fast: the "
-    "first styles' space-to-depth net).",
+    help="Generator architecture preset (painter: no pattern fixed to the pixel grid; painter-in: "
+    "the same with instance norm in its low-resolution trunk and a full-resolution conv, learns "
+    "brush texture in far fewer steps, ~0.7x the speed; fast: the first styles' space-to-depth net).",
 )
 @click.option("--steps", type=int, default=3000, show_default=True)
 @click.option("--batch", type=int, default=4, show_default=True)
