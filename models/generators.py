@@ -21,7 +21,15 @@ from typing import Any
 import keras
 from stylecut.core.errors import ModelError
 
-from .layers import BilinearUp2, DepthToSpace, InstanceNorm, ReflectPad, ResidualBlock, SpaceToDepth
+from .layers import (
+    BilinearUp2,
+    BinomialBlur,
+    DepthToSpace,
+    InstanceNorm,
+    ReflectPad,
+    ResidualBlock,
+    SpaceToDepth,
+)
 
 __all__ = ["GENERATOR_PRESETS", "GeneratorConfig", "build_generator"]
 
@@ -35,6 +43,7 @@ class GeneratorConfig:
     full_channels: int = 8
     full_blocks: int = 0
     norm: str = "none"
+    antialias: bool = False
     channels: int = 48
     blocks: int = 4
     coarse_channels: int = 64
@@ -64,6 +73,8 @@ class GeneratorConfig:
                 raise ModelError(f"{name} must be a non-negative integer. Received: {name}={value!r}")
         if self.norm not in NORMS:
             raise ModelError(f"norm must be one of {NORMS}. Received: norm={self.norm!r}")
+        if self.antialias and self.arch != "resize":
+            raise ModelError(f"antialias needs arch 'resize'. Received: arch={self.arch!r}")
         if self.norm != "none" and self.arch != "resize":
             raise ModelError(f"norm {self.norm!r} needs arch 'resize'. Received: arch={self.arch!r}")
         if self.fold not in (2, 4):
@@ -106,7 +117,7 @@ GENERATOR_PRESETS: dict[str, GeneratorConfig] = {
                                coarse_blocks=2, decoder_channels=24, stem_channels=16, full_channels=8),
     "painter-in": GeneratorConfig(arch="resize", decoder="resize", channels=48, blocks=4, coarse_channels=64,
                                   coarse_blocks=2, decoder_channels=24, stem_channels=16, full_channels=8,
-                                  full_blocks=1, norm="instance"),
+                                  full_blocks=1, norm="instance", antialias=True),
     "fast": GeneratorConfig(),
     "quality": GeneratorConfig(channels=64, blocks=6, coarse_channels=96, coarse_blocks=3),
     "tiny": GeneratorConfig(channels=16, blocks=1, coarse_channels=16, coarse_blocks=1),
@@ -169,11 +180,13 @@ def build_generator(config: GeneratorConfig, *, name: str = "generator") -> kera
 
 def _conv(
     x: Any, channels: int, name: str, *, strides: int = 1, act: bool = True, reflect: bool = True,
-    init: Any = "glorot_uniform", norm: bool = False,
+    init: Any = "glorot_uniform", norm: bool = False, antialias: bool = False,
 ) -> Any:
     """3×3 conv (+ instance norm) (+ LeakyReLU). ``reflect=False`` zero-pads: the decoder's ½- and
     full-resolution layers are memory-bound, and a reflect-pad copy of each costs more than its
     convolution."""
+    if antialias and strides > 1:
+        x = BinomialBlur(name=f"{name}_blur")(x)
     if reflect:
         x = ReflectPad(1, name=f"{name}_pad")(x)
     x = keras.layers.Conv2D(
@@ -188,7 +201,7 @@ def _conv(
 def _coarse_branch(x: Any, c: GeneratorConfig) -> Any:
     """A ⅛-resolution branch (dilated residual blocks) merged back into ``x`` at ¼ resolution."""
     norm = c.norm == "instance"
-    y = _conv(x, c.coarse_channels, "down", strides=2, norm=norm)
+    y = _conv(x, c.coarse_channels, "down", strides=2, norm=norm, antialias=c.antialias)
     for i in range(c.coarse_blocks):
         y = ResidualBlock(
             c.coarse_channels, separable=c.separable, dilation=2 if i % 2 else 1, norm=norm,
@@ -202,8 +215,9 @@ def _coarse_branch(x: Any, c: GeneratorConfig) -> Any:
 def _build_resize(c: GeneratorConfig, name: str) -> keras.Model:
     image = keras.Input(shape=(None, None, 3), name="image")
     norm = c.norm == "instance"  # in the ¼- and ⅛-resolution trunk only (cheap there)
-    x = _conv(image, c.stem_channels, "stem", strides=2)  # ½
-    x = _conv(x, c.decoder_channels, "enc", strides=2, norm=norm)  # ¼
+    aa = c.antialias
+    x = _conv(image, c.stem_channels, "stem", strides=2, antialias=aa)  # ½
+    x = _conv(x, c.decoder_channels, "enc", strides=2, norm=norm, antialias=aa)  # ¼
     x = _conv(x, c.channels, "enc_wide", norm=norm)
     if c.coarse_blocks:
         x = _coarse_branch(x, c)

@@ -7,7 +7,15 @@ from typing import Any
 import keras
 from keras import ops
 
-__all__ = ["BilinearUp2", "DepthToSpace", "InstanceNorm", "ReflectPad", "ResidualBlock", "SpaceToDepth"]
+__all__ = [
+    "BilinearUp2",
+    "BinomialBlur",
+    "DepthToSpace",
+    "InstanceNorm",
+    "ReflectPad",
+    "ResidualBlock",
+    "SpaceToDepth",
+]
 
 
 class _FactorLayer(keras.layers.Layer):
@@ -167,6 +175,27 @@ class ResidualBlock(keras.layers.Layer):
             "residual_scale": self.residual_scale,
             "norm": self.norm,
         }
+
+
+@keras.saving.register_keras_serializable(package="stylecut")
+class BinomialBlur(keras.layers.Layer):
+    """(B, H, W, C) -> same: separable [1, 2, 1]/4 blur, edges repeated. Placed before a stride-2
+    conv it removes what would alias (Zhang 2019, "Making convolutional networks shift-invariant
+    again"), so the subsampled grid's phase matters less."""
+
+    def call(self, x: Any) -> Any:
+        for axis in (1, 2):
+            pad = [(0, 0)] * 4
+            pad[axis] = (1, 1)
+            p = ops.pad(x, pad, mode="symmetric")
+            if axis == 1:
+                x = 0.25 * p[:, :-2] + 0.5 * p[:, 1:-1] + 0.25 * p[:, 2:]
+            else:
+                x = 0.25 * p[:, :, :-2] + 0.5 * p[:, :, 1:-1] + 0.25 * p[:, :, 2:]
+        return x
+
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        return input_shape
 
 
 @keras.saving.register_keras_serializable(package="stylecut")
