@@ -7,18 +7,34 @@ each effected clip's source range (plus handles, and whatever an adjacent transi
 its media reference into a media folder and relinks the clip to the rendered file; the original
 reference is kept under ``clip.metadata["stylecut"]["original_media_reference"]`` so the effect
 can be re-baked or removed. Only this module (and the CLI) imports ``opentimelineio``.
+
+Interchange formats do not all keep OTIO effects and metadata (see docs/editors.md):
+
+- FCP 7 XML (otio-fcp-adapter) drops OTIO effects and every metadata namespace but ``fcp_xml``;
+  it reads ``<filter>`` elements as effects and writes ``metadata["fcp_xml"]`` back as XML. So
+  :func:`write_timeline` stores the effect (and the bake state) as a ``<filter>`` whose
+  ``<effect>`` is ``stylecut.Stylize`` with style / strength / temporal / bake parameters, and
+  :func:`read_timeline` turns that filter back into the effect.
+- Kdenlive (otio-kdenlive-adapter) keeps only fade, volume and brightness filters, no clip
+  metadata and no clip markers: it cannot hold the effect. ``write_timeline(...,
+  require_effect=True)`` (what ``otio apply`` uses) checks by reading the written file back and
+  refuses, for this and any other format that loses the effect, without touching the output.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import re
+import shutil
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -46,8 +62,11 @@ __all__ = [
     "apply_effect",
     "effect_settings",
     "adapter_hint",
+    "format_name",
+    "no_effect_message",
     "read_timeline",
     "render_timeline",
+    "styled_clips",
     "write_timeline",
 ]
 
@@ -112,31 +131,264 @@ def adapter_hint(path: str | os.PathLike[str]) -> str:
     return f"no OpenTimelineIO adapter handles .{suffix or '(no extension)'} files (installed: {known})"
 
 
+# Formats that store OTIO objects themselves: everything survives, nothing to check.
+NATIVE_SUFFIXES = frozenset({"otio", "otiod", "otioz"})
+
+FORMAT_NAMES = {
+    "otio": "OTIO", "otiod": "OTIO", "otioz": "OTIO", "xml": "FCP 7 XML", "fcpxml": "FCP X XML",
+    "kdenlive": "Kdenlive", "aaf": "AAF", "edl": "CMX 3600 EDL", "ale": "ALE", "xges": "GES",
+    "svg": "SVG",
+}
+
+# Why a format cannot hold the effect, where we know (checked against the adapter's code).
+_CANNOT_HOLD = {
+    "kdenlive": "its adapter (otio-kdenlive-adapter) keeps only fade, volume and brightness filters "
+                "and no clip metadata or clip markers",
+}
+
+
+def _suffix(path: str | os.PathLike[str]) -> str:
+    return Path(path).suffix.lower().lstrip(".")
+
+
+def format_name(path: str | os.PathLike[str]) -> str:
+    """A human name for the timeline format of ``path`` ("FCP 7 XML", "Kdenlive", …)."""
+    suffix = _suffix(path)
+    return FORMAT_NAMES.get(suffix, f".{suffix}" if suffix else "(no extension)")
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Adapters print banners (the Kdenlive one a deprecation notice) to stdout on every call;
+    keep them out of the command's output."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
 def read_timeline(path: str | os.PathLike[str]) -> otio.schema.Timeline:
-    """Read any timeline OTIO has an adapter for; errors become :class:`OtioError`."""
+    """Read any timeline OTIO has an adapter for; errors become :class:`OtioError`.
+
+    A stylecut filter in FCP 7 XML comes back as the ``stylecut.Stylize`` effect (and the bake
+    state as ``clip.metadata["stylecut"]``)."""
     p = Path(path)
     if not p.exists():
         raise OtioError(f"No timeline at {p}. Received: timeline={str(p)!r}")
     try:
-        result = otio.adapters.read_from_file(str(p))
+        with _quiet():
+            result = otio.adapters.read_from_file(str(p))
     except otio.exceptions.NoKnownAdapterForExtensionError as exc:
         raise OtioError(f"Cannot read {p}: {adapter_hint(p)}. Received: timeline={str(p)!r}") from exc
     except Exception as exc:  # noqa: BLE001 - adapters raise anything
-        raise OtioError(f"Cannot read {p} as a timeline: {exc}. Received: timeline={str(p)!r}") from exc
+        raise OtioError(f"Cannot read {p} as a timeline: {_one_line(exc)}. "
+                        f"Received: timeline={str(p)!r}") from exc
     if not isinstance(result, otio.schema.Timeline):
         raise OtioError(f"{p} holds a {type(result).__name__}, not a timeline. Received: timeline={str(p)!r}")
+    _restore_fcp_filters(result)
     return result
 
 
-def write_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike[str]) -> None:
-    """Write ``timeline`` in the format of ``path``'s extension; errors become :class:`OtioError`."""
-    p = Path(path)
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _write_file(timeline: otio.schema.Timeline, p: Path, shown: Path) -> None:
     try:
-        otio.adapters.write_to_file(timeline, str(p))
+        with _quiet():
+            otio.adapters.write_to_file(timeline, str(p))
     except otio.exceptions.NoKnownAdapterForExtensionError as exc:
-        raise OtioError(f"Cannot write {p}: {adapter_hint(p)}. Received: output={str(p)!r}") from exc
+        raise OtioError(f"Cannot write {shown}: {adapter_hint(shown)}. "
+                        f"Received: output={str(shown)!r}") from exc
     except Exception as exc:  # noqa: BLE001 - adapters raise anything
-        raise OtioError(f"Cannot write {p}: {exc}. Received: output={str(p)!r}") from exc
+        raise OtioError(f"Cannot write {shown}: {_one_line(exc)}. Received: output={str(shown)!r}") from exc
+
+
+def _remove(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
+def write_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike[str], *,
+                   require_effect: bool = False) -> list[str]:
+    """Write ``timeline`` in the format of ``path``'s extension; errors become :class:`OtioError`.
+
+    In FCP 7 XML the effect is stored as a stylecut ``<filter>``. For formats other than OTIO's
+    own, the file is written beside ``path``, read back and compared: returns the clips whose
+    effect (or bake state) did not survive. With ``require_effect`` any loss raises
+    :class:`OtioError` naming the format and what to use instead, and ``path`` is left untouched.
+    """
+    p = Path(path)
+    out = _to_fcp_filters(timeline) if _suffix(p) == "xml" else timeline
+    styled = styled_clips(timeline)
+    if _suffix(p) in NATIVE_SUFFIXES or not styled:
+        _write_file(out, p, p)
+        return []
+    tmp = p.with_name(f".{p.name}.stylecut-{os.getpid()}{p.suffix}")
+    try:
+        _write_file(out, tmp, p)
+        try:
+            back = read_timeline(tmp)
+        except OtioError as exc:
+            raise OtioError(f"Cannot read back the {format_name(p)} just written to {p}: {exc}") from exc
+        lost = _lost(timeline, back)
+        if lost and require_effect:
+            raise OtioError(_cannot_hold_message(p, lost, len(styled)))
+        os.replace(tmp, p)
+    finally:
+        if tmp.exists():
+            _remove(tmp)
+    return lost
+
+
+def _cannot_hold_message(p: Path, lost: list[str], total: int) -> str:
+    fmt, suffix = format_name(p), _suffix(p)
+    why = _CANNOT_HOLD.get(suffix, f"the {fmt} adapter does not keep it")
+    which = ", ".join(repr(n) for n in lost[:5]) + (", …" if len(lost) > 5 else "")
+    return (f"A {fmt} timeline cannot carry the stylecut effect: {why} ({len(lost)} of {total} "
+            f"styled clips would lose it: {which}); nothing was written. Write the styled timeline "
+            f"as OTIO instead (-o {p.stem}.otio), then `stylecut otio render {p.stem}.otio --media-dir "
+            f"DIR -o relinked.{suffix}` writes the relinked {fmt}. Received: output={str(p)!r}")
+
+
+def no_effect_message(path: str | os.PathLike[str]) -> str:
+    """The error for ``otio render`` on a timeline where no clip carries the effect."""
+    p = Path(path)
+    suffix = _suffix(p)
+    if suffix in _CANNOT_HOLD:
+        return (f"No clip in {p} carries the stylecut effect, and a {format_name(p)} timeline "
+                f"cannot: {_CANNOT_HOLD[suffix]}. Apply it into OTIO (`stylecut otio apply {p.name} "
+                f"… -o {p.stem}.otio`) and render that. Received: timeline={str(p)!r}")
+    return (f"No clip in {p} carries the stylecut effect ({EFFECT_NAME}): put it on clips with "
+            f"`stylecut otio apply` first. Received: timeline={str(p)!r}")
+
+
+def _lost(before: otio.schema.Timeline, after: otio.schema.Timeline) -> list[str]:
+    """Names of styled clips of ``before`` with no clip in ``after`` carrying the same effect
+    settings and bake state."""
+    def key(clip: otio.schema.Clip) -> tuple[str, str]:
+        state = {"effect": effect_settings(clip), "bake": _plain(clip.metadata.get("stylecut", {}))}
+        return clip.name, json.dumps(state, sort_keys=True, default=str)
+
+    kept = Counter(key(c) for c in styled_clips(after))
+    lost = []
+    for clip in styled_clips(before):
+        if "error" in (effect_settings(clip) or {}):
+            continue  # an unreadable effect is reported by render, not carried
+        k = key(clip)
+        if kept[k] > 0:
+            kept[k] -= 1
+        else:
+            lost.append(clip.name or "(unnamed)")
+    return lost
+
+
+# --- FCP 7 XML: the effect as a <filter> ---------------------------------------------------------
+
+_FCP = "fcp_xml"  # otio-fcp-adapter's metadata namespace, written back as XML
+_PARAM_NAMES = {"style": "Style", "strength": "Strength keyframes (stylecut.keyframes JSON)",
+                "temporal": "Temporal", "bake": "Bake state (stylecut JSON)"}
+
+
+def _as_list(value: Any) -> list[Any]:
+    value = _plain(value)
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _is_stylecut_filter(f: Any) -> bool:
+    effect = f.get("effect") if isinstance(f, dict) else None
+    return isinstance(effect, dict) and EFFECT_NAME in (effect.get("effectid"), effect.get("name"))
+
+
+def _fcp_filter(settings: dict[str, Any], bake: dict[str, Any]) -> dict[str, Any]:
+    values = {"style": str(settings.get("style", "")),
+              "strength": json.dumps(settings.get("keyframes"), separators=(",", ":")),
+              "temporal": str(settings.get("temporal", "stable"))}
+    if bake:
+        values["bake"] = json.dumps(bake, separators=(",", ":"), sort_keys=True)
+    return {"enabled": "TRUE", "effect": {
+        "name": EFFECT_NAME, "effectid": EFFECT_NAME, "effectcategory": "stylecut",
+        "effecttype": "filter", "mediatype": "video",
+        "parameter": [{"@authoringApp": "stylecut", "parameterid": k, "name": _PARAM_NAMES[k], "value": v}
+                      for k, v in values.items()],
+    }}
+
+
+def _to_fcp_filters(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """A copy of ``timeline`` with each clip's stylecut effect (and bake state) as a ``<filter>``
+    in ``metadata["fcp_xml"]``, which otio-fcp-adapter writes into the clipitem."""
+    copy = timeline.deepcopy()
+    for clip in copy.find_clips():
+        settings = effect_settings(clip)
+        fcp = _plain(clip.metadata.get(_FCP, {})) or {}
+        filters = [f for f in _as_list(fcp.get("filter")) if not _is_stylecut_filter(f)]
+        if settings is not None:
+            filters.append(_fcp_filter(settings, _plain(clip.metadata.get("stylecut", {})) or {}))
+        if filters:
+            fcp["filter"] = filters
+        else:
+            fcp.pop("filter", None)
+        if fcp:
+            clip.metadata[_FCP] = fcp
+        elif _FCP in clip.metadata:
+            del clip.metadata[_FCP]
+    return copy
+
+
+def _settings_from_filter(effect_md: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    params: dict[str, Any] = {}
+    for param in _as_list(effect_md.get("parameter")):
+        if isinstance(param, dict):
+            params[str(param.get("parameterid") or param.get("name"))] = param.get("value")
+    settings: dict[str, Any] = {}
+    bake: dict[str, Any] = {}
+    try:
+        if not params.get("style"):
+            raise ValueError("no style parameter")
+        settings["style"] = str(params["style"])
+        settings["temporal"] = str(params.get("temporal") or "stable")
+        if params.get("strength"):
+            settings["keyframes"] = json.loads(params["strength"])
+        if params.get("bake"):
+            bake = json.loads(params["bake"])
+            if not isinstance(bake, dict):
+                raise ValueError("bake state is not a JSON object")
+    except (ValueError, TypeError) as exc:
+        settings = {"error": f"unreadable {EFFECT_NAME} filter: {_one_line(exc)}"}
+        bake = {}
+    return settings, bake
+
+
+def _restore_fcp_filters(timeline: otio.schema.Timeline) -> None:
+    """Turn stylecut ``<filter>`` effects read by otio-fcp-adapter back into the effect."""
+    for clip in timeline.find_clips():
+        effects = list(clip.effects)
+        changed = False
+        for i, effect in enumerate(effects):
+            md = _plain(effect.metadata.get(_FCP))
+            if not isinstance(md, dict) or EFFECT_NAME not in (md.get("effectid"), effect.name):
+                continue
+            settings, bake = _settings_from_filter(md)
+            effects[i] = otio.schema.Effect(name=EFFECT_NAME, effect_name=EFFECT_NAME,
+                                            metadata={"stylecut": settings})
+            if bake and "stylecut" not in clip.metadata:
+                clip.metadata["stylecut"] = bake
+            changed = True
+        if not changed:
+            continue
+        clip.effects[:] = effects
+        fcp = _plain(clip.metadata.get(_FCP, {})) or {}
+        filters = [f for f in _as_list(fcp.get("filter")) if not _is_stylecut_filter(f)]
+        if filters:
+            fcp["filter"] = filters
+        else:
+            fcp.pop("filter", None)
+        if fcp:
+            clip.metadata[_FCP] = fcp
+        elif _FCP in clip.metadata:
+            del clip.metadata[_FCP]
 
 
 # --- apply -------------------------------------------------------------------------------------
@@ -166,6 +418,11 @@ def effect_settings(clip: otio.schema.Clip) -> dict[str, Any] | None:
     """The stylecut effect's settings on ``clip`` as plain data (None when it has none)."""
     effect = _effect_of(clip)
     return None if effect is None else _plain(effect.metadata.get("stylecut", {}))
+
+
+def styled_clips(timeline: otio.schema.Timeline) -> list[otio.schema.Clip]:
+    """The clips of ``timeline`` (nested ones included) that carry the stylecut effect."""
+    return [c for c in timeline.find_clips() if _effect_of(c) is not None]
 
 
 def apply_effect(timeline: otio.schema.Timeline, *, clip: str | None = None, track: int | None = None,
@@ -272,6 +529,8 @@ def _plan(clip: otio.schema.Clip, label: str, media_dir: Path, base_dir: Path, h
     ref = otio.adapters.read_from_string(original, "otio_json") if original else clip.media_reference
     source = _media_path(ref, base_dir)
     settings = effect_settings(clip) or {}
+    if "error" in settings:
+        raise OtioError(f"has a {EFFECT_NAME} effect with bad settings ({settings['error']})")
     try:
         style = str(settings["style"])
         curve = Curve.from_dict(settings.get("keyframes") or Curve.constant(1.0).to_dict())

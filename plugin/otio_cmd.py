@@ -3,6 +3,9 @@
 Needs the ``otio`` extra (opentimelineio, otio-fcp-adapter); it is imported only when an
 ``otio`` subcommand runs. ``otio render`` exits 1 when any clip failed (the others are still
 rendered and relinked, and the timeline is written); bad input exits 2 as everywhere else.
+``otio apply`` refuses (exit 2, nothing written) when the output format cannot carry the effect
+(a Kdenlive project, for one): the written file is read back and checked. ``otio render`` on a
+timeline where no clip carries the effect exits 2 instead of reporting "0 rendered".
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ def _otio() -> ModuleType:
                                f"Received: {exc}") from exc
 
 
-def _write(timeline: object, path: Path) -> None:
-    _otio().write_timeline(timeline, path)
+def _write(timeline: object, path: Path, *, require_effect: bool = False) -> list[str]:
+    return _otio().write_timeline(timeline, path, require_effect=require_effect)  # type: ignore[no-any-return]
 
 
 @cli.group("otio")
@@ -64,7 +67,8 @@ def apply_cmd(timeline: Path, clip_name: str | None, track: int | None, style: s
     rate = Fraction(tl.global_start_time.rate).limit_denominator() if tl.global_start_time else Fraction(24)
     curve: Curve = parse_strength(strength, rate)
     n = mod.apply_effect(tl, clip=clip_name, track=track, style=style, curve=curve, temporal=temporal)
-    _write(tl, output or timeline)
+    # Read back and compared: a format that drops the effect is refused, nothing is written.
+    _write(tl, output or timeline, require_effect=True)
     click.echo(f"stylecut: effect applied to {n} clip{'s' if n != 1 else ''}", err=True)
 
 
@@ -84,6 +88,8 @@ def render_cmd(timeline: Path, media_dir: Path, output: Path, handles: int, quie
     Unchanged clips are reused; exits 1 when any clip failed (the rest are still relinked)."""
     mod = _otio()
     tl = mod.read_timeline(timeline)
+    if not mod.styled_clips(tl):
+        raise mod.OtioError(mod.no_effect_message(timeline))
 
     def factory(name: str) -> Stylizer:
         return importlib.import_module("stylecut.plugin.cli")._load_style(name)  # type: ignore[no-any-return]
@@ -91,11 +97,15 @@ def render_cmd(timeline: Path, media_dir: Path, output: Path, handles: int, quie
     bar = ProgressBar(f"{timeline.name} → {media_dir}", quiet=quiet)
     report = mod.render_timeline(tl, media_dir, stylizer_factory=factory, handles=handles,
                                  progress=bar, base_dir=timeline.resolve().parent)
-    _write(tl, output)
+    lost = _write(tl, output)
     for r in report.results:
         detail = r.message if r.status == "error" else str(r.output)
         click.echo(f"  {r.status:8} {r.clip}: {detail}", err=True)
     click.echo(f"stylecut: {report.summary()}", err=True)
+    if lost:
+        click.echo(f"stylecut: note: {output.name} points at the baked media but keeps no stylecut effect "
+                   f"({mod.format_name(output)} cannot hold it); render {timeline.name} again to re-bake",
+                   err=True)
     click.echo(str(output))
     if report.failed:
         raise click.exceptions.Exit(1)
