@@ -56,9 +56,9 @@ def _check_layers(layers: Sequence[str], what: str) -> None:
 class PerceptualConfig:
     """Which VGG16 layers carry style (Gram matrices) and content, and how they are weighed."""
 
-    style_layers: tuple[str, ...] = ("conv1_1", "conv2_1", "conv3_1", "conv4_1")
-    style_layer_weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0)
-    content_layer: str = "conv3_3"
+    style_layers: tuple[str, ...] = ("conv1_1", "conv2_1", "conv3_1")
+    style_layer_weights: tuple[float, ...] = (1.0, 1.0, 1.0)
+    content_layer: str = "conv3_1"
 
     def __post_init__(self) -> None:
         _check_layers(self.style_layers, "style_layers")

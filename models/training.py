@@ -68,22 +68,22 @@ class TrainConfig:
     out: str = "runs/style"
     generator: GeneratorConfig = field(default_factory=lambda: GENERATOR_PRESETS["painter"])
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
-    crop: int = 192
-    style_scale: tuple[float, float] = (1.33, 2.9)
-    content_scale: tuple[float, float] = (1.0, 1.6)
-    batch: int = 4
+    crop: int = 128
+    style_scale: tuple[float, float] = (1.5, 2.6)
+    content_scale: tuple[float, float] = (1.5, 2.6)
+    batch: int = 2
     steps: int = 3000
     lr_g: float = 1e-3
     lr_d: float = 4e-4
     decay_start: float = 0.6
     loss: str = "bce"
     w_adv: float = 1.0
-    w_content: float = 0.5
+    w_content: float = 0.1
     w_colour: float = 1.0
-    colour_match: str = "image"
+    colour_match: str = "batch"
     w_layout: float = 0.0
     w_gram: float = 0.0
-    w_style: float = 1.0
+    w_style: float = 2.0
     w_perceptual_content: float = 1.0
     w_tv: float = 0.0
     perceptual: PerceptualConfig = field(default_factory=PerceptualConfig)

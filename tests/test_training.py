@@ -70,7 +70,7 @@ def test_style_scale_sets_the_scale_of_style_crops(tiny_data, tmp_path: Path):
     # At 1.5–2.2 × crop a crop is a part of the picture, at a finer scale.
     finer = _Trainer(tiny_config(root, style, tmp_path / "b", style_scale=(1.5, 2.2)), root)
     assert not any(is_whole_picture(c) for c in finer._style_batch())
-    assert tiny_config(root, style, tmp_path / "c").style_scale == (1.33, 2.9)  # the default
+    assert tiny_config(root, style, tmp_path / "c").style_scale == (1.5, 2.6)  # the default
 
 
 def test_content_scale_sets_the_scale_of_content_crops(tiny_data, tmp_path: Path):
@@ -86,7 +86,7 @@ def test_content_scale_sets_the_scale_of_content_crops(tiny_data, tmp_path: Path
     trainer.cfg = tiny_config(root, style, tmp_path / "b", content_scale=(3.0, 3.0))
     fine = detail()
     assert fine < coarse
-    assert tiny_config(root, style, tmp_path / "c").content_scale == (1.0, 1.6)  # the default
+    assert tiny_config(root, style, tmp_path / "c").content_scale == (1.5, 2.6)  # the default
 
 
 def test_train_cli_style_layers_make_the_perceptual_config():
