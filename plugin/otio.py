@@ -322,19 +322,25 @@ def _to_fcp_filters(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
     copy = timeline.deepcopy()
     for clip in copy.find_clips():
         settings = effect_settings(clip)
-        fcp = _plain(clip.metadata.get(_FCP, {})) or {}
-        filters = [f for f in _as_list(fcp.get("filter")) if not _is_stylecut_filter(f)]
-        if settings is not None:
-            filters.append(_fcp_filter(settings, _plain(clip.metadata.get("stylecut", {})) or {}))
-        if filters:
-            fcp["filter"] = filters
-        else:
-            fcp.pop("filter", None)
-        if fcp:
-            clip.metadata[_FCP] = fcp
-        elif _FCP in clip.metadata:
-            del clip.metadata[_FCP]
+        ours = [] if settings is None else [
+            _fcp_filter(settings, _plain(clip.metadata.get("stylecut", {})) or {})]
+        _replace_stylecut_filters(clip, ours)
     return copy
+
+
+def _replace_stylecut_filters(clip: otio.schema.Clip, ours: list[dict[str, Any]]) -> None:
+    """Drop the clip's stylecut ``<filter>`` entries from its ``fcp_xml`` metadata, keep the
+    editor's own filters, append ``ours``; empty entries are removed."""
+    fcp = _plain(clip.metadata.get(_FCP, {})) or {}
+    filters = [f for f in _as_list(fcp.get("filter")) if not _is_stylecut_filter(f)] + ours
+    if filters:
+        fcp["filter"] = filters
+    else:
+        fcp.pop("filter", None)
+    if fcp:
+        clip.metadata[_FCP] = fcp
+    elif _FCP in clip.metadata:
+        del clip.metadata[_FCP]
 
 
 def _settings_from_filter(effect_md: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -379,16 +385,7 @@ def _restore_fcp_filters(timeline: otio.schema.Timeline) -> None:
         if not changed:
             continue
         clip.effects[:] = effects
-        fcp = _plain(clip.metadata.get(_FCP, {})) or {}
-        filters = [f for f in _as_list(fcp.get("filter")) if not _is_stylecut_filter(f)]
-        if filters:
-            fcp["filter"] = filters
-        else:
-            fcp.pop("filter", None)
-        if fcp:
-            clip.metadata[_FCP] = fcp
-        elif _FCP in clip.metadata:
-            del clip.metadata[_FCP]
+        _replace_stylecut_filters(clip, [])
 
 
 # --- apply -------------------------------------------------------------------------------------
