@@ -107,6 +107,18 @@ def premiere_xml(a: Path, b: Path) -> str:
 """
 
 
+def _one_clip_otio(media: Path, path: Path) -> Path:
+    """An .otio timeline: one track "V1" holding one clip "a1" (frames 0-9 of ``media``)."""
+    RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
+    tl = otio.schema.Timeline(name="edit")
+    track = otio.schema.Track(name="V1")
+    track.append(otio.schema.Clip(name="a1", source_range=TR(RT(0, 24), RT(10, 24)),
+                                  media_reference=otio.schema.ExternalReference(target_url=media.as_uri())))
+    tl.tracks.append(track)
+    otio.adapters.write_to_file(tl, str(path))
+    return path
+
+
 def _filters(xml_path: Path) -> dict[str, list[ET.Element]]:
     root = ET.parse(xml_path).getroot()
     return {item.findtext("name"): item.findall("filter/effect") for item in root.iter("clipitem")}
@@ -241,14 +253,7 @@ def test_fcp7_xml_unreadable_filter_is_a_clip_error(media: tuple[Path, Path], tm
 
 def test_render_without_any_effect_refuses(media: tuple[Path, Path], tmp_path: Path,
                                            fake_styles: None) -> None:
-    RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
-    tl = otio.schema.Timeline(name="edit")
-    track = otio.schema.Track(name="V1")
-    track.append(otio.schema.Clip(name="a1", source_range=TR(RT(0, 24), RT(10, 24)),
-                                  media_reference=otio.schema.ExternalReference(target_url=media[0].as_uri())))
-    tl.tracks.append(track)
-    src = tmp_path / "edit.otio"
-    otio.adapters.write_to_file(tl, str(src))
+    src = _one_clip_otio(media[0], tmp_path / "edit.otio")
     res = CliRunner().invoke(cli, ["otio", "render", str(src), "--media-dir", str(tmp_path / "m"),
                                    "-o", str(tmp_path / "out.otio"), "-q"])
     assert res.exit_code == 2, res.output
@@ -382,14 +387,7 @@ def test_kdenlive_apply_refuses_and_otio_works_instead(media: tuple[Path, Path],
 @pytest.mark.skipif("kdenlive" in ADAPTERS, reason="the Kdenlive adapter is installed here")
 def test_kdenlive_output_without_its_adapter_names_the_package(media: tuple[Path, Path], tmp_path: Path,
                                                                fake_styles: None) -> None:
-    RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
-    tl = otio.schema.Timeline(name="edit")
-    track = otio.schema.Track(name="V1")
-    track.append(otio.schema.Clip(name="a1", source_range=TR(RT(0, 24), RT(10, 24)),
-                                  media_reference=otio.schema.ExternalReference(target_url=media[0].as_uri())))
-    tl.tracks.append(track)
-    src = tmp_path / "edit.otio"
-    otio.adapters.write_to_file(tl, str(src))
+    src = _one_clip_otio(media[0], tmp_path / "edit.otio")
     res = CliRunner().invoke(cli, ["otio", "apply", str(src), "--track", "1", "--style", "s",
                                    "-o", str(tmp_path / "styled.kdenlive")])
     assert res.exit_code == 2, res.output
