@@ -116,16 +116,13 @@ class TrainConfig:
             raise ModelError(
                 f"crop must be >= 64 and a multiple of {self.generator.multiple}. Received: crop={self.crop}"
             )
-        if len(self.style_scale) != 2 or not 1.0 <= self.style_scale[0] <= self.style_scale[1]:
-            raise ModelError(
-                "style_scale must be (min, max) with 1 <= min <= max: the style image's short side "
-                f"as a multiple of the crop. Received: style_scale={self.style_scale!r}"
-            )
-        if len(self.content_scale) != 2 or not 1.0 <= self.content_scale[0] <= self.content_scale[1]:
-            raise ModelError(
-                "content_scale must be (min, max) with 1 <= min <= max: a content image's short side "
-                f"as a multiple of the crop. Received: content_scale={self.content_scale!r}"
-            )
+        for name, what in (("style_scale", "the style image's"), ("content_scale", "a content image's")):
+            scale = getattr(self, name)
+            if len(scale) != 2 or not 1.0 <= scale[0] <= scale[1]:
+                raise ModelError(
+                    f"{name} must be (min, max) with 1 <= min <= max: {what} short side "
+                    f"as a multiple of the crop. Received: {name}={scale!r}"
+                )
         if self.colour_match not in COLOUR_MATCH:
             raise ModelError(
                 f"colour_match must be one of {COLOUR_MATCH}. Received: colour_match={self.colour_match!r}"
