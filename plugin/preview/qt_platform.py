@@ -28,11 +28,13 @@ def _loads(library: str) -> bool:
 
 
 def platform_problem(env: Mapping[str, str] | None = None,
-                     loads: Callable[[str], bool] = _loads,
-                     platform: str = sys.platform) -> str | None:
+                     loads: Callable[[str], bool] | None = None,
+                     platform: str | None = None) -> str | None:
     """One line saying why Qt's platform plugin cannot start a window, or None when it can
     (or when it is not the X11 plugin on Linux, which this does not check)."""
     env = os.environ if env is None else env
+    loads = _loads if loads is None else loads  # looked up per call, so tests can replace it
+    platform = sys.platform if platform is None else platform
     if not platform.startswith("linux"):
         return None
     chosen = env.get("QT_QPA_PLATFORM", "").split(":")[0].split(";")[0]
