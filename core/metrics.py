@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 from .errors import MediaError
-from .temporal import FlowEstimator, FlowSettings, backward_warp, occlusion_mask
+from .flow import FlowEstimator, FlowSettings, backward_warp, occlusion_mask
 
 __all__ = [
     "QualityReport",
@@ -468,7 +468,7 @@ def warping_error(
 
     For each pair of consecutive frames: DIS flow ``F`` from input *t* to *t+1* (and back), output
     *t+1* warped back to *t* along ``F``, and the mean over non-occluded pixels and channels of
-    ``(O_t − warp(O_{t+1}))²`` with pixels in [0, 1] (occlusion: :func:`~.temporal.occlusion_mask`);
+    ``(O_t − warp(O_{t+1}))²`` with pixels in [0, 1] (occlusion: :func:`~.flow.occlusion_mask`);
     the result is the mean over the pairs that have any non-occluded pixel (NaN if none has).
     Report it next to ``warping_error(inputs, inputs)`` and the per-frame output's.
 

@@ -1,0 +1,407 @@
+"""Temporal stabilisation of a stylised sequence (:class:`Stabilizer`).
+
+The stabiliser blends each stylised frame with the motion-compensated previous output, which
+removes frame-to-frame flicker without ghost trails; where the input does not change it holds
+the previous output in place and offers the generator a steadied input (:class:`StillSettings`),
+so still areas do not boil. Frames are ``uint8`` RGB ``(H, W, 3)``; bad frames raise
+:class:`~stylecut.core.errors.MediaError` (a ``ValueError``), bad parameters ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ._checks import check_fraction, check_frame, check_same_shape, check_strength, check_threshold, is_number
+from .flow import FlowEstimator, FlowSettings, _boundary_planes, _grey, _maps
+from .scene_cuts import _CUT_THRESHOLD, _thumb_distance, _thumbnail
+
+__all__ = ["DEFAULT_STILL", "STABILISER_FLOW", "Motion", "Stabilizer", "StillSettings"]
+
+_FEATHER = 5  # box blur (pixels of the flow grid) that softens the trust mask's edges
+_WARP_INTERPOLATION = cv2.INTER_LINEAR  # bicubic: 4 ms more at 640x360; the detail gain undoes the blur
+_DETAIL_SIGMA = 2.5  # the detail band the stabiliser restores: what a Gaussian of this sigma removes
+_ERROR_BLUR = 5  # box blur (frame pixels) of the input-vs-warped error: noise alone does not fade α
+
+
+def _to_uint8(image: np.ndarray) -> np.ndarray:
+    """A float image in 0–255 rounded to uint8 (saturated)."""
+    return cv2.convertScaleAbs(image)
+
+
+#: The stabiliser's flow: DIS MEDIUM at 0.5× size (320×180 for 640×360), one direction per frame.
+#: Its errors, times the brush texture's gradients, are what is left of the flicker: a stylised
+#: frame frozen and dragged along this flow has about half the warping error it has along the
+#: same preset at 0.4× (benchmarks/bench_temporal.py, "propagation floor"); 0.6× is a little
+#: steadier again but pushes a stabilised render below 0.7× the per-frame speed.
+STABILISER_FLOW = FlowSettings(scale=0.5, preset=cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StillSettings:
+    """Where the input does not change, :class:`Stabilizer` holds its previous output in place.
+
+    The input's luma, blurred (Gaussian σ = ``sigma`` full-frame pixels), is compared with a
+    per-pixel reference: the input as it was when the held output was painted (a running mean
+    while the pixel is still, so noise is averaged out; the current frame where it moves). The
+    difference ``d`` (grey levels 0–255) gives each pixel a stillness ``s``: 1 for ``d <= low``,
+    0 for ``d >= high``, linear between, then eroded and softened over ``spread`` full-frame
+    pixels so the edges of moving things are not held. A still pixel keeps ``hold`` of its
+    previous output *unwarped* (the flow there is noise: carrying the texture along it makes
+    the painting swim), the rest of the pixel is the flow-warped blend; ``s`` also scales the
+    flow down, so the two paths join smoothly. ``hold`` < 1 bounds the memory, which keeps an
+    in-point render close to a full one (see :attr:`Stabilizer.warm_up_length`).
+
+    ``steady_input``: :meth:`Stabilizer.analyse` also offers the generator a steadied input
+    (:attr:`Motion.source`): still pixels keep ``hold`` of the previous such frame, so the
+    generator does not repaint the footage's noise (or a featureless surface's drift) there.
+    A renderer that stylises ``Motion.source`` gets most of the stillness before blending.
+    """
+
+    hold: float = 0.95
+    low: float = 2.0
+    high: float = 6.0
+    sigma: float = 2.0
+    spread: int = 6
+    steady_input: bool = True
+
+    def __post_init__(self) -> None:
+        check_fraction(self.hold, "hold", "1 would freeze still areas for ever")
+        if not is_number(self.low) or not 0.0 <= self.low < 255.0:
+            raise ValueError(f"low must be a number in [0, 255). Received: low={self.low!r}")
+        if not is_number(self.high) or not self.low < self.high <= 255.0:
+            raise ValueError(
+                f"high must be a number in (low={self.low}, 255]. Received: high={self.high!r}"
+            )
+        if not is_number(self.sigma) or not 0.0 < self.sigma <= 50.0:
+            raise ValueError(f"sigma must be a number in (0, 50]. Received: sigma={self.sigma!r}")
+        if isinstance(self.spread, bool) or not isinstance(self.spread, int) or not 0 <= self.spread <= 64:
+            raise ValueError(f"spread must be an integer in [0, 64]. Received: spread={self.spread!r}")
+        if not isinstance(self.steady_input, bool):
+            raise ValueError(f"steady_input must be a bool. Received: steady_input={self.steady_input!r}")
+
+
+@dataclass
+class _InputHistory:
+    grey: np.ndarray  # the previous input, reduced grey (FlowEstimator.prepare)
+    thumb: np.ndarray  # the previous input's scene-cut thumbnail
+    small: np.ndarray  # the previous input, uint8 RGB at the flow's size
+    shape: tuple[int, ...]  # the previous input's full shape
+    reference: np.ndarray | None  # float32 blurred luma the still test compares with (reduced grid)
+    source: np.ndarray | None  # float32: the previous frame to stylise (held where still), full size
+
+
+@dataclass(frozen=True)
+class Motion:
+    """How an input frame follows the previous one: :meth:`Stabilizer.analyse`'s result.
+
+    ``fresh``: no usable previous frame (first frame, scene cut, size change, skipped);
+    otherwise ``maps`` (fixed-point ``cv2.remap`` maps that pull the previous frame onto this
+    one) and ``weight`` (float32 ``(H, W)`` in [0, 1): the previous output's share of each
+    output pixel at strength 1). ``source``, when not None, is the frame to stylise instead of
+    the input: the input with its still areas held (:class:`StillSettings` ``steady_input``)."""
+
+    fresh: bool
+    maps: tuple[np.ndarray, np.ndarray] | None = None
+    weight: np.ndarray | None = None
+    source: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class _Blend:
+    blend: float
+    hold: float
+    max_error: float
+    static_error: float
+    detail_gain: float
+    cut_threshold: float
+
+
+#: The still hold :class:`Stabilizer` uses by default (``still=None`` turns it off).
+DEFAULT_STILL = StillSettings()
+
+
+class Stabilizer:
+    """Temporal stabilisation of a stylised sequence, fed frame by frame in order.
+
+    Each output is ``α·warp(previous output) + (1 − α)·stylized``, with the previous output
+    warped along the flow from the current *input* frame to the previous one (bilinear).
+    ``α = strength × trust × w`` per pixel:
+
+    - ``trust`` comes from the input only: the warped previous input differs from the current
+      one by ``e`` (mean over channels and a 5×5 neighbourhood, [0, 1] units); trust fades
+      linearly from 1 to 0 as ``e`` goes to ``max_error``, and is 0 at motion boundaries and
+      where the flow leaves the frame unless ``e`` is below ``static_error`` (there the warped
+      input matches, so the warp is right whatever the flow's gradient says). Where the flow
+      explains the input, the stylisation's own flicker is blended away however large it is;
+      where it does not (fast or non-rigid motion the flow missed), nothing is blended, so there
+      are no ghost trails.
+    - ``w`` goes from ``hold`` where ``e`` is 0 down to ``blend`` at ``static_error``: pixels whose
+      input did not change keep more of their history (the generator turns compression noise
+      into texture changes; here they have no reason to change).
+
+    Averaging two partly unrelated textures, and resampling the history, lower the texture's
+    contrast (the style washes out over a few frames), so the blended frame's fine luma detail
+    (what a Gaussian of σ = 2.5 px removes) is amplified back towards the local detail energy of
+    ``stylized`` (8×8-pixel means), by at most ``detail_gain`` (1 turns this off).
+    The first frame, the first after :meth:`reset` or after a scene cut between input frames,
+    and any frame with strength 0 come out exactly as ``stylized``.
+
+    Where the input does not change (``still``, a :class:`StillSettings`; None turns it off),
+    the previous output is held unwarped at ``still.hold`` instead, and :meth:`analyse` offers a
+    steadied input for the generator (:attr:`Motion.source`; the renderer stylises it).
+
+    The work is split in two so a renderer can run the motion analysis ahead, on the decoder's
+    thread: :meth:`analyse` (flow, trust, weights: input frames only) and :meth:`apply` (warp,
+    blend, detail: needs the previous output). :meth:`process` does both. Call :meth:`analyse`
+    for every input frame in order and :meth:`apply` for each of its results in the same order.
+
+    Blending is recursive, so the output depends on the history: a render that starts at an
+    in-point matches a full render within ~1 % once :attr:`warm_up_length` frames before the
+    in-point have been fed through (outputs discarded; 90 frames with the still hold, 44
+    without). Not thread-safe as a whole, but :meth:`analyse` and :meth:`apply` touch separate
+    state and may run on two threads.
+
+    Cost at 640×360 with the default settings, on 2 idle cores: about 7 ms per frame in
+    :meth:`analyse` (one DIS MEDIUM flow at 320×180) and 3 ms in :meth:`apply` (2 ms of it the
+    detail restoration); the still hold adds about 2 ms to :meth:`analyse` (measured on a loaded
+    machine: 13 → 15 ms).
+    """
+
+    def __init__(
+        self,
+        *,
+        blend: float = 0.8,
+        hold: float = 0.9,
+        flow: FlowSettings = STABILISER_FLOW,
+        max_error: float = 0.25,
+        static_error: float = 0.012,
+        detail_gain: float = 1.6,
+        cut_threshold: float = _CUT_THRESHOLD,
+        still: StillSettings | None = DEFAULT_STILL,
+    ) -> None:
+        blend = check_fraction(blend, "blend", "1 would freeze the first frame")
+        hold = check_fraction(hold, "hold", "1 would freeze the first frame")
+        if hold < blend:
+            raise ValueError(f"hold must be >= blend ({blend}). Received: hold={hold!r}")
+        if not is_number(max_error) or not max_error > 0.0:
+            raise ValueError(f"max_error must be a positive number. Received: max_error={max_error!r}")
+        if not is_number(static_error) or not 0.0 < static_error <= max_error:
+            raise ValueError(
+                f"static_error must be a number in (0, max_error={max_error}]. "
+                f"Received: static_error={static_error!r}"
+            )
+        if not is_number(detail_gain) or not 1.0 <= detail_gain < math.inf:
+            raise ValueError(
+                f"detail_gain must be a number >= 1 (1: off). Received: detail_gain={detail_gain!r}"
+            )
+        if not isinstance(flow, FlowSettings):
+            raise ValueError(f"flow must be a FlowSettings. Received: flow={type(flow).__name__}")
+        if still is not None and not isinstance(still, StillSettings):
+            raise ValueError(
+                f"still must be a StillSettings or None. Received: still={type(still).__name__}"
+            )
+        self._still = still
+        threshold = check_threshold(cut_threshold, "cut_threshold")
+        self._params = _Blend(
+            float(blend), float(hold), float(max_error), float(static_error), float(detail_gain), threshold
+        )
+        self._flow = FlowEstimator(flow)
+        self._input: _InputHistory | None = None
+        self._output: np.ndarray | None = None
+        self._channel_mean = np.full((1, 3), 1.0 / 3.0, np.float32)
+
+    @property
+    def blend(self) -> float:
+        return self._params.blend
+
+    @property
+    def hold(self) -> float:
+        return self._params.hold
+
+    @property
+    def max_error(self) -> float:
+        return self._params.max_error
+
+    @property
+    def still(self) -> StillSettings | None:
+        return self._still
+
+    @property
+    def warm_up_length(self) -> int:
+        """Frames to feed before an in-point so the output matches a full render: the longest
+        memory, ``hold`` or ``still.hold``, decays to ``hold^K <= 0.01``."""
+        hold = max(self._params.hold, self._still.hold if self._still is not None else 0.0)
+        return max(1, math.ceil(math.log(0.01) / math.log(hold)))
+
+    def reset(self) -> None:
+        """Forget the history: the next frame comes out as its stylised frame."""
+        self._input = None
+        self._output = None
+
+    def process(self, inp: np.ndarray, stylized: np.ndarray, strength: float) -> np.ndarray:
+        """The stabilised output for input frame ``inp`` and its stylised frame (uint8 RGB)."""
+        inp = check_frame(inp, "inp")
+        stylized = check_frame(stylized, "stylized")
+        check_same_shape(inp, stylized, "inp and stylized")
+        strength = check_strength(strength)
+        return self.apply(self.analyse(inp, active=strength > 0.0), stylized, strength)
+
+    def analyse(self, inp: np.ndarray, *, active: bool = True) -> Motion:
+        """Motion from the previous input frame to ``inp`` (uint8 RGB); ``active=False`` only
+        records the frame (its output will not be blended: strength 0)."""
+        inp = check_frame(inp, "inp")
+        full_grey = _grey(inp)
+        grey = self._flow.prepare(full_grey)
+        thumb = _thumbnail(full_grey)
+        previous = self._input
+        small = inp.copy() if grey.shape == inp.shape[:2] else cv2.resize(
+            inp, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_AREA
+        )
+        level = self._level(grey, inp.shape)
+        if (
+            not active
+            or previous is None
+            or previous.shape != inp.shape
+            or _thumb_distance(previous.thumb, thumb) > self._params.cut_threshold
+        ):
+            steady = self._still is not None and self._still.steady_input
+            held = inp.astype(np.float32) if steady else None
+            self._input = _InputHistory(grey, thumb, small, inp.shape, level, held)
+            return Motion(True)
+        motion, reference, held = self._motion(previous, grey, small, level, inp)
+        self._input = _InputHistory(grey, thumb, small, inp.shape, reference, held)
+        return motion
+
+    def _level(self, grey: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+        """The blurred float luma the still test compares (reduced grid), or None when off."""
+        if self._still is None:
+            return None
+        sigma = self._still.sigma * grey.shape[1] / shape[1]
+        return cv2.GaussianBlur(grey.astype(np.float32), (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+
+    def _stillness(
+        self, reference: np.ndarray | None, level: np.ndarray | None, unit: float
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Per-pixel stillness in [0, 1] on the reduced grid (``unit``: its size ÷ the frame's)
+        and the updated reference; (None, None) when the still hold is off."""
+        still = self._still
+        if still is None or reference is None or level is None:
+            return None, None
+        diff = cv2.absdiff(level, reference)
+        s = (np.float32(still.high) - diff) * np.float32(1.0 / (still.high - still.low))
+        np.clip(s, np.float32(0.0), np.float32(1.0), out=s)
+        side = round(still.spread * unit)
+        if side >= 1:  # moving pixels spread to their neighbours, then the edge is softened
+            kernel = np.ones((2 * side + 1, 2 * side + 1), np.uint8)
+            s = cv2.erode(s, kernel, borderType=cv2.BORDER_REPLICATE)
+            s = cv2.blur(s, (2 * side + 1, 2 * side + 1), borderType=cv2.BORDER_REPLICATE)
+        keep = s * np.float32(still.hold)  # a running mean where still, the current frame elsewhere
+        updated = cv2.add(cv2.multiply(reference, keep), cv2.multiply(level, np.float32(1.0) - keep))
+        return s, updated
+
+    def apply(self, motion: Motion, stylized: np.ndarray, strength: float) -> np.ndarray:
+        """Blend ``stylized`` (uint8 RGB) with the previous output along ``motion``."""
+        stylized = check_frame(stylized, "stylized")
+        strength = check_strength(strength)
+        previous = self._output
+        if (
+            motion.fresh
+            or strength <= 0.0
+            or previous is None
+            or previous.shape != stylized.shape
+            or motion.weight is None
+            or motion.weight.shape != stylized.shape[:2]
+        ):
+            self._output = stylized.copy()
+            return stylized
+        assert motion.maps is not None
+        warped = cv2.remap(previous, *motion.maps, _WARP_INTERPOLATION, borderMode=cv2.BORDER_REFLECT)
+        alpha = motion.weight * np.float32(strength)
+        # (α·warped + (1 − α)·stylized) / (1 + ε), rounded: exactly `stylized` where α = 0.
+        output = cv2.blendLinear(warped, stylized, alpha, np.float32(1.0) - alpha)
+        if self._params.detail_gain > 1.0:
+            output = self._restore_detail(output, stylized)
+        self._output = output
+        return output.copy()  # the caller may modify what it gets
+
+    def _restore_detail(self, blended: np.ndarray, stylized: np.ndarray) -> np.ndarray:
+        """``blended`` with its fine luma detail scaled up to the local detail energy of ``stylized``."""
+        h, w = blended.shape[:2]
+        size = (max(1, w // 8), max(1, h // 8))  # local energies on a 1/8 grid (box means)
+        energies = []
+        for image in (blended, stylized):
+            grey = _grey(image)
+            detail = cv2.subtract(grey, cv2.GaussianBlur(grey, (0, 0), _DETAIL_SIGMA), dtype=cv2.CV_32F)
+            energy = cv2.resize(cv2.multiply(detail, detail), size, interpolation=cv2.INTER_AREA)
+            energies.append((detail, energy))
+        (detail, energy), (_, target) = energies
+        gain = np.sqrt((target + np.float32(1.0)) / (energy + np.float32(1.0)))
+        np.clip(gain, np.float32(1.0), np.float32(self._params.detail_gain), out=gain)
+        gain -= np.float32(1.0)
+        extra = cv2.multiply(cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR), detail)  # luma to add
+        # the same amount on R, G and B, saturated (uint8 throughout: a float RGB pass costs 1 ms more)
+        up = cv2.cvtColor(cv2.convertScaleAbs(cv2.max(extra, 0.0)), cv2.COLOR_GRAY2RGB)
+        down = cv2.cvtColor(cv2.convertScaleAbs(cv2.min(extra, 0.0)), cv2.COLOR_GRAY2RGB)
+        return cv2.subtract(cv2.add(blended, up), down)
+
+    def _motion(
+        self,
+        previous: _InputHistory,
+        grey: np.ndarray,
+        small: np.ndarray,
+        level: np.ndarray | None,
+        inp: np.ndarray,
+    ) -> tuple[Motion, np.ndarray | None, np.ndarray | None]:
+        """Flow, boundaries, input check, stillness and weights on the flow's reduced grid
+        (``grey``, ``small`` and ``level``: the current input ``inp`` there); maps, weights and
+        the steadied source at full size. Also returns the still test's updated reference and
+        the steadied source in float32 (the state the next frame blends with)."""
+        h, w = inp.shape[:2]
+        sh, sw = grey.shape
+        to_prev = self._flow.flow_prepared(grey, previous.grey)  # t → t-1, reduced grid
+        fx, fy = cv2.split(to_prev)
+        map_x, map_y = _maps(fx, fy)
+        trusted = np.logical_not(_boundary_planes(fx, fy, sw / w, map_x, map_y)).astype(np.float32)
+        if min(sh, sw) > _FEATHER:  # ramp up over a few pixels next to boundaries
+            trusted *= cv2.blur(trusted, (_FEATHER, _FEATHER), borderType=cv2.BORDER_REPLICATE)
+        # How well the flow explains the input: mean absolute difference over channels, [0, 1],
+        # over about 5×5 full-frame pixels.
+        warped_in = cv2.remap(previous.small, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        error = cv2.transform(cv2.absdiff(warped_in, small), self._channel_mean)
+        box = max(1, round(_ERROR_BLUR * sw / w)) | 1
+        error = cv2.blur(error, (box, box)).astype(np.float32)
+        error *= np.float32(1.0 / 255.0)
+        p = self._params
+        static = np.float32(1.0) - error * np.float32(1.0 / p.static_error)  # 1 at e = 0, 0 at static_error
+        np.maximum(static, np.float32(0.0), out=static)
+        fade = np.float32(1.0) - error * np.float32(1.0 / p.max_error)  # 1 at e = 0, 0 at max_error
+        np.maximum(fade, np.float32(0.0), out=fade)
+        weight = np.maximum(trusted, static)
+        weight *= fade
+        weight *= np.float32(p.blend) + np.float32(p.hold - p.blend) * static
+        still, reference = self._stillness(previous.reference, level, sw / w)
+        keep = None
+        if still is not None and self._still is not None:
+            # still pixels: the previous output in place (the flow scaled down to 0), kept at still.hold
+            moving = np.float32(1.0) - still
+            fx = fx * moving
+            fy = fy * moving
+            keep = still * np.float32(self._still.hold)
+            weight = weight * moving + keep
+        if (sh, sw) != (h, w):
+            size = (w, h)
+            fx = cv2.resize(fx * np.float32(w / sw), size, interpolation=cv2.INTER_LINEAR)
+            fy = cv2.resize(fy * np.float32(h / sh), size, interpolation=cv2.INTER_LINEAR)
+            weight = cv2.resize(weight, size, interpolation=cv2.INTER_LINEAR)
+            if keep is not None:
+                keep = cv2.resize(keep, size, interpolation=cv2.INTER_LINEAR)
+        maps = cv2.convertMaps(*_maps(fx, fy), cv2.CV_16SC2)
+        held = None
+        if keep is not None and previous.source is not None:
+            # a running mean in float (uint8 rounding would freeze it for ever: no in-point match)
+            held = cv2.blendLinear(previous.source, inp.astype(np.float32), keep, np.float32(1.0) - keep)
+        return Motion(False, maps, weight, _to_uint8(held) if held is not None else None), reference, held
