@@ -8,7 +8,10 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
-__all__ = ["ColourTags", "FrameConverter"]
+__all__ = ["BT601_LUMA", "ColourTags", "FrameConverter"]
+
+#: BT.601 luma weights of R, G and B (what OpenCV's RGB2GRAY uses).
+BT601_LUMA = (0.299, 0.587, 0.114)
 
 # FFmpeg enum values (AVColorSpace / AVColorPrimaries / AVColorTransferCharacteristic / AVColorRange)
 _MATRIX_NAMES = {

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
+from .colour import BT601_LUMA
 from .errors import MediaError
 from .flow import FlowEstimator, FlowSettings, backward_warp, occlusion_mask
 
@@ -164,7 +165,8 @@ def resize_short_side(image: np.ndarray, short: int = _SHORT_SIDE) -> np.ndarray
 def _luma(image: np.ndarray) -> np.ndarray:
     """BT.601 luma as float64 in [0, 255], at the image's own size."""
     rgb = image.astype(np.float64)
-    return 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
+    r, g, b = BT601_LUMA
+    return r * rgb[..., 0] + g * rgb[..., 1] + b * rgb[..., 2]
 
 
 def _luma_short(image: np.ndarray) -> np.ndarray:

@@ -15,6 +15,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from .colour import BT601_LUMA
+
 __all__ = ["ToneAnchor"]
 
 
@@ -60,7 +62,7 @@ class ToneAnchor:
         scale = self.cells / min(h, w)
         grid = (max(1, round(w * scale)), max(1, round(h * scale)))
         result = np.empty_like(outputs)
-        luma = np.array([0.299, 0.587, 0.114], np.float32)  # BT.601, as cv2's RGB2GRAY
+        luma = np.array(BT601_LUMA, np.float32)
         for i, (src, out) in enumerate(zip(sources, outputs, strict=True)):
             # area means commute with the (linear) luma: average first, on the small grid
             coarse_src = cv2.resize(src, grid, interpolation=cv2.INTER_AREA).astype(np.float32) @ luma
