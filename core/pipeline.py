@@ -13,6 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import av
 import numpy as np
 
 from .codecs import EncodeSettings
@@ -219,6 +220,27 @@ def render(
         reader.close()
 
 
+def _dropped_parts(reader: VideoReader) -> list[str]:
+    """Notes for what of the source a render does not carry: an alpha channel (frames are
+    rendered opaque) and video streams after the first."""
+    notes = []
+    fmt = reader.stream.codec_context.pix_fmt
+    if fmt and any(c.is_alpha for c in av.VideoFormat(fmt).components):
+        notes.append(f"the source's alpha channel ({fmt}) is not kept: frames are rendered opaque")
+    container = reader.stream.container
+    for other in container.streams.video:
+        cover_art = int(getattr(other, "disposition", 0) or 0) & 0x400  # ATTACHED_PIC
+        if other.index != reader.stream.index and not cover_art:
+            notes.append(f"video stream #{other.index} ({other.codec_context.name} "
+                         f"{other.codec_context.width}x{other.codec_context.height}) is not "
+                         "rendered: only the first video stream is")
+    return notes
+
+
+# Containers whose edit list lets audio start before the first video frame (negative pts).
+_EDIT_LISTS = (".mp4", ".m4v", ".mov")
+
+
 def _run(
     reader: VideoReader,
     rotation: int,
@@ -247,10 +269,13 @@ def _run(
     first = max(0, start - stabilizer.warm_up_length) if stabilizer is not None else start
     audio = None
     if settings.audio:
+        # From the start of a clip at 0, an AAC encoder's priming packet (pts < 0) stays where
+        # the container has an edit list to hide it (MP4/MOV); Matroska has none and would
+        # shift every stream by the priming instead, the first frame no longer at 0.
+        keep_priming = start == 0 and video_start <= 0 and target.suffix.lower() in _EDIT_LISTS
         audio = AudioPassthrough(
             reader.path,
-            # from the start of a clip at 0, an AAC encoder's priming packet (pts < 0) stays
-            start=video_start if start > 0 or video_start > 0 else None,
+            start=None if keep_priming else video_start,
             end=video_end,
             shift=video_start,
         )
@@ -263,6 +288,9 @@ def _run(
         notes.append(text)
         if on_note is not None:
             on_note(text)
+
+    for text in _dropped_parts(reader):
+        note(text)
 
     stop_flag = _Stop()
     q_in: queue.Queue[Any] = queue.Queue(maxsize=settings.queue_size)
