@@ -23,7 +23,8 @@ _TRC_NAMES = {1: "bt709", 2: "unspecified", 6: "smpte170m", 13: "iec61966-2-1", 
               16: "smpte2084", 18: "arib-std-b67"}
 _RANGE_NAMES = {0: "unspecified", 1: "limited", 2: "full"}
 
-# swscale coefficient sets by AVColorSpace value
+# swscale coefficient sets by AVColorSpace value, by name: VideoReformatter.reformat looks the names
+# up in its Colorspace enum, though PyAV's stubs type its colorspace arguments as int only
 _SWS_MATRIX = {1: "itu709", 4: "fcc", 5: "itu601", 6: "smpte170m", 7: "smpte240m",
                9: "bt2020", 10: "bt2020"}
 
@@ -112,12 +113,14 @@ class FrameConverter:
         width, height = size if size is not None else (None, None)
         if frame.format.name == "rgb24" and size is None:
             return frame.to_ndarray()
-        kwargs = {}
-        if not frame.format.is_rgb:
-            kwargs = dict(src_colorspace=self.tags.sws_matrix, dst_colorspace=self.tags.sws_matrix,
-                          src_color_range=self.tags.sws_range, dst_color_range="JPEG")
-        rgb = self._reformatter.reformat(frame, width=width, height=height, format="rgb24",
-                                         interpolation="AREA" if size is not None else None, **kwargs)
+        yuv = not frame.format.is_rgb
+        matrix = self.tags.sws_matrix if yuv else None
+        rgb = self._reformatter.reformat(
+            frame, width=width, height=height, format="rgb24",
+            interpolation="AREA" if size is not None else None,
+            src_colorspace=matrix, dst_colorspace=matrix,  # type: ignore[arg-type]  # (see _SWS_MATRIX)
+            src_color_range=self.tags.sws_range if yuv else None, dst_color_range="JPEG" if yuv else None,
+        )
         return rgb.to_ndarray()
 
     def from_rgb(self, rgb: np.ndarray, pix_fmt: str) -> av.VideoFrame:
@@ -129,7 +132,8 @@ class FrameConverter:
             return self._reformatter.reformat(frame, format=pix_fmt)
         tags = self.tags
         out = self._reformatter.reformat(
-            frame, format=pix_fmt, src_colorspace=tags.sws_matrix, dst_colorspace=tags.sws_matrix,
+            frame, format=pix_fmt,
+            src_colorspace=tags.sws_matrix, dst_colorspace=tags.sws_matrix,  # type: ignore[arg-type]
             src_color_range="JPEG", dst_color_range=tags.sws_range,
         )
         out.colorspace = tags.matrix

@@ -292,7 +292,7 @@ class Stabilizer:
         if still is None or reference is None or level is None:
             return None, None
         diff = cv2.absdiff(level, reference)
-        s = (np.float32(still.high) - diff) * np.float32(1.0 / (still.high - still.low))
+        s: np.ndarray = (np.float32(still.high) - diff) * np.float32(1.0 / (still.high - still.low))
         np.clip(s, np.float32(0.0), np.float32(1.0), out=s)
         side = round(still.spread * unit)
         if side >= 1:  # moving pixels spread to their neighbours, then the edge is softened
@@ -371,7 +371,7 @@ class Stabilizer:
         # How well the flow explains the input: mean absolute difference over channels, [0, 1],
         # over about 5×5 full-frame pixels.
         warped_in = cv2.remap(previous.small, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-        error = cv2.transform(cv2.absdiff(warped_in, small), self._channel_mean)
+        error: np.ndarray = cv2.transform(cv2.absdiff(warped_in, small), self._channel_mean)
         box = max(1, round(_ERROR_BLUR * sw / w)) | 1
         error = cv2.blur(error, (box, box)).astype(np.float32)
         error *= np.float32(1.0 / 255.0)
@@ -384,7 +384,7 @@ class Stabilizer:
         weight *= fade
         weight *= np.float32(p.blend) + np.float32(p.hold - p.blend) * static
         still, reference = self._stillness(previous.reference, level, sw / w)
-        keep = None
+        keep: np.ndarray | None = None
         if still is not None and self._still is not None:
             # still pixels: the previous output in place (the flow scaled down to 0), kept at still.hold
             moving = np.float32(1.0) - still

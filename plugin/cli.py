@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from fractions import Fraction
@@ -214,7 +213,7 @@ def _find_style(name: str) -> StyleCard:
 
 
 def _load_style(name: str) -> Stylizer:
-    return load_stylizer(_find_style(name))  # type: ignore[no-any-return]
+    return load_stylizer(_find_style(name))
 
 
 # What one frame of a batch costs in the model, per pixel: measured with the default style
@@ -429,4 +428,4 @@ def demo_cmd(clip: Path | None, output_dir: Path, style: str | None, quiet: bool
 from . import blender_cmd, evaluate_cmd, otio_cmd, preview_cmd, train_cmd  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -39,7 +39,7 @@ def _otio() -> ModuleType:
 
 
 def _write(timeline: object, path: Path, *, require_effect: bool = False) -> list[str]:
-    return _otio().write_timeline(timeline, path, require_effect=require_effect)  # type: ignore[no-any-return]
+    return _otio().write_timeline(timeline, path, require_effect=require_effect)
 
 
 @cli.group("otio")
@@ -92,7 +92,7 @@ def render_cmd(timeline: Path, media_dir: Path, output: Path, handles: int, quie
         raise mod.OtioError(mod.no_effect_message(timeline))
 
     def factory(name: str) -> Stylizer:
-        return importlib.import_module("stylecut.plugin.cli")._load_style(name)  # type: ignore[no-any-return]
+        return importlib.import_module("stylecut.plugin.cli")._load_style(name)
 
     bar = ProgressBar(f"{timeline.name} → {media_dir}", quiet=quiet)
     report = mod.render_timeline(tl, media_dir, stylizer_factory=factory, handles=handles,

@@ -5,14 +5,19 @@ from __future__ import annotations
 import contextlib
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .cli import cli
 from .progress import format_duration
+
+if TYPE_CHECKING:  # the module imports Keras: the CLI must load without it
+    from stylecut.models.training import TrainStatus
+
+_Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 # models.generators.GENERATOR_PRESETS' keys (that module imports Keras: the CLI must load without it)
 GENERATOR_PRESET_NAMES = ("painter", "painter-in", "fast", "fast-resize", "quality", "tiny")
@@ -20,20 +25,20 @@ GENERATOR_PRESET_NAMES = ("painter", "painter-in", "fast", "fast-resize", "quali
 COLOUR_MATCH_NAMES = ("image", "batch")
 
 
-def _out_option(help_text: str):  # type: ignore[no-untyped-def]
+def _out_option(help_text: str) -> _Decorator:
     return click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None, help=help_text)
 
 
-def _install_option(default: bool):  # type: ignore[no-untyped-def]
+def _install_option(default: bool) -> _Decorator:
     return click.option("--install/--no-install", default=default, show_default=True,
                         help="Also copy the style into the user styles folder.")
 
 
-def _data_root_option(help_text: str):  # type: ignore[no-untyped-def]
+def _data_root_option(help_text: str) -> _Decorator:
     return click.option("--data-root", type=click.Path(path_type=Path), default=None, help=help_text)
 
 
-def _tone_anchor_option():  # type: ignore[no-untyped-def]
+def _tone_anchor_option() -> _Decorator:
     return click.option(
         "--tone-anchor", type=float, default=0.0, show_default=True,
         help="Fraction (0-1) of the source's coarse light/dark layout the style keeps when it renders "
@@ -84,8 +89,9 @@ def _save(out_dir: Path, name: str, result: dict[str, Any], install: bool, comma
     chain = _init_chain(result["config"].get("init"))
     if chain:
         trained["init_chain"] = chain
-        if result["wall_time"] is not None and all(isinstance(c["wall_time_s"], (int, float)) for c in chain):
-            prior = sum(float(c["wall_time_s"]) for c in chain)  # type: ignore[arg-type]
+        walls = [w for w in (c["wall_time_s"] for c in chain) if isinstance(w, (int, float))]
+        if result["wall_time"] is not None and len(walls) == len(chain):
+            prior = sum(float(w) for w in walls)
             trained["wall_time_with_init_s"] = round(result["wall_time"] + prior, 1)
     card = {"style_source": result["style_source"], "training": trained,
             "evaluation": {"held_out": result["held_out"]}}
@@ -379,8 +385,7 @@ def train_cmd(
     )
     tty = sys.stderr.isatty() and not quiet
 
-    def progress(s: object) -> None:
-        st = s  # TrainStatus
+    def progress(st: TrainStatus) -> None:
         eta = (st.steps - st.step) / st.steps_per_second if st.steps_per_second else None
         losses = " ".join(
             f"{k} {v:.3f}" for k, v in st.losses.items()

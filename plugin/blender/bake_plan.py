@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -145,15 +146,15 @@ def last_progress(log_text: str) -> float | None:
     return None
 
 
-def resolve_stylecut_bin(preference: str = "", env: dict[str, str] | None = None,
+def resolve_stylecut_bin(preference: str = "", env: Mapping[str, str] | None = None,
                          addon_dir: str | os.PathLike[str] | None = None) -> str:
     """The preference, else ``$STYLECUT_BIN``, else the path ``stylecut blender install`` recorded,
     else ``stylecut`` on PATH. Raises ValueError when none is found."""
-    env = os.environ if env is None else env
+    environ: Mapping[str, str] = os.environ if env is None else env
     if preference:
         return preference
-    if env.get("STYLECUT_BIN"):
-        return env["STYLECUT_BIN"]
+    if environ.get("STYLECUT_BIN"):
+        return environ["STYLECUT_BIN"]
     if addon_dir is not None:
         config = Path(addon_dir) / CONFIG_FILE
         try:

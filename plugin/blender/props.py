@@ -21,7 +21,7 @@ def strip_type():
 class StylecutPreferences(bpy.types.AddonPreferences):
     bl_idname = ADDON_ID
 
-    stylecut_bin: StringProperty(
+    stylecut_bin: StringProperty(  # type: ignore[valid-type]  # bpy reads properties from annotations
         name="stylecut executable",
         description="Path of the `stylecut` program (empty: $STYLECUT_BIN, then the path "
                     "`stylecut blender install` recorded, then PATH)",
