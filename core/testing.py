@@ -14,6 +14,8 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.audio.stream import AudioStream
+from av.video.stream import VideoStream
 
 from .stylizer import blend, check_batch
 
@@ -148,6 +150,7 @@ def make_clip(
             if codec == "libx264":
                 opts.setdefault("x264-params", f"keyint={gop}:min-keyint={gop}:scenecut=0")
         stream = container.add_stream(codec, rate=fps, options=opts)
+        assert isinstance(stream, VideoStream), codec
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         tb = Fraction(1, 90000) if frame_times is not None else 1 / fps
         if codec == "mpeg4":
@@ -161,11 +164,13 @@ def make_clip(
             cc.colorspace, cc.color_range, cc.color_primaries, cc.color_trc = colour
         if rotation:
             stream.set_display_rotation(rotation)
-        astream = None
+        astream: AudioStream | None = None
         if audio:
             acodec = audio_codec or ("libopus" if path.suffix == ".webm" else
                                      "pcm_s16le" if path.suffix == ".avi" else "aac")
-            astream = container.add_stream(acodec, rate=sample_rate, layout=audio_layout)
+            added = container.add_stream(acodec, rate=sample_rate, layout=audio_layout)
+            assert isinstance(added, AudioStream), acodec
+            astream = added
         from .colour import ColourTags, FrameConverter
 
         tags = ColourTags(*colour, height=height) if colour is not None else ColourTags(
@@ -270,12 +275,12 @@ def make_packed_avi(path: str | os.PathLike[str], *, frames: int = 30, width: in
                 packet.stream = packed_stream
                 packet.is_keyframe = key
                 out.mux(packet)
-            if sound is not None:
+            if sound is not None and sound_out is not None:
                 source.seek(0)
-                for packet in source.demux(sound):
-                    if packet.size:
-                        packet.stream = sound_out
-                        out.mux(packet)
+                for sound_packet in source.demux(sound):
+                    if sound_packet.size:
+                        sound_packet.stream = sound_out
+                        out.mux(sound_packet)
         finally:
             out.close()
     finally:

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.audio.codeccontext import AudioCodecContext
+from av.audio.stream import AudioStream
+from av.video.stream import VideoStream
 
 from .codecs import CodecPreset, EncodeSettings
 from .colour import ColourTags, FrameConverter
@@ -60,6 +63,7 @@ def _has_encoder(name: str) -> bool:
 
 def _opens(encoder: str, rate: int, fmt: str, layout: str) -> bool:
     cc = av.CodecContext.create(encoder, "w")
+    assert isinstance(cc, AudioCodecContext)
     try:
         cc.sample_rate, cc.format, cc.layout = rate, fmt, layout
         cc.time_base = Fraction(1, rate)
@@ -128,7 +132,7 @@ class AudioPassthrough:
         self.start, self.end, self.shift = start, end, shift
         self._in = open_input(self.source)
         self.notes: list[str] = []
-        self._pairs: list[tuple[av.AudioStream, av.AudioStream | None, bool]] = []
+        self._pairs: list[tuple[av.AudioStream, av.AudioStream, bool]] = []
         self._packets: Iterator[av.Packet] | None = None
         self._pending: av.Packet | None = None
         self._out: av.container.OutputContainer | None = None
@@ -156,12 +160,15 @@ class AudioPassthrough:
             encoder = name if ok else _TRANSCODE_TO.get(ext, "aac")
             icc = stream.codec_context
             rate = _encoder_rate(encoder, int(icc.sample_rate or 48000))
-            fmt = av.Codec(encoder, "w").audio_formats[0].name
+            formats = av.Codec(encoder, "w").audio_formats
+            assert formats, encoder  # an audio encoder lists its sample formats
+            fmt = formats[0].name
             if ok and icc.layout is not None and icc.layout.nb_channels:
                 layout = icc.layout.name  # PCM as it was, also without a channel order
             else:
                 layout = _encoder_layout(encoder, rate, fmt, icc.layout, int(icc.channels or 0))
             o = out.add_stream(encoder, rate=rate, layout=layout, format=fmt)
+            assert isinstance(o, AudioStream)
             o.time_base = Fraction(1, rate)
             # Decoded frames (any format, rate, or a layout without channel order) are
             # converted to what the encoder was opened with.
@@ -210,7 +217,7 @@ class AudioPassthrough:
                 if self.start is not None and t < self.start - _DECODER_WARM_UP:
                     return  # far before the in-point: not even needed to prime the decoder
                 resampler = self._resamplers[in_stream.index]
-                for frame in packet.decode():
+                for frame in in_stream.decode(packet):
                     self._encode(out_stream, resampler.resample(frame))
 
     def _encode(self, out_stream: av.AudioStream, frames: list[av.AudioFrame]) -> None:
@@ -240,7 +247,7 @@ class AudioPassthrough:
         if b <= a:
             return None
         if (a, b) != (0, n):
-            data = frame.to_ndarray()
+            data: np.ndarray = frame.to_ndarray()
             step = 1 if frame.format.is_planar else len(frame.layout.channels)
             part = av.AudioFrame.from_ndarray(
                 np.ascontiguousarray(data[:, a * step:b * step]),
@@ -372,6 +379,7 @@ class VideoWriter:
                 f"Cannot use encoder {preset.encoder} for {self.path.name}: {exc}. "
                 f"Received: codec={preset.name!r}"
             ) from exc
+        assert isinstance(stream, VideoStream)  # the presets name video encoders
         stream.width, stream.height = out_w, out_h
         stream.pix_fmt = pix_fmt
         stream.time_base = time_base
