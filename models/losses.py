@@ -20,6 +20,7 @@ __all__ = [
     "discriminator_loss",
     "generator_adversarial_loss",
     "random_affine",
+    "raster_loss",
     "RandomFeatures",
     "gram_style_loss",
     "temporal_loss",
@@ -174,6 +175,28 @@ def random_affine(
     b2 = cy - b0 * cx - b1 * cy + ty
     zeros = ops.zeros_like(a0)
     return ops.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
+
+
+def raster_loss(inputs: Any, outputs: Any, *, period: int = 4) -> Any:
+    """Power (grey levels²) of the pattern the generator adds at the pixel raster's period: the
+    change ``outputs − inputs`` averaged per phase ``(y mod period, x mod period)``, less its mean
+    over the phases, is the image's spectrum at the lattice frequencies (a strided trunk's
+    "screen door"). Measured on the left and right halves of each image and multiplied, so the
+    texture's own noise in those per-phase means cancels in expectation instead of being
+    penalised as if it were a lattice. Inputs: (B, H, W, C) in [-1, 1], H and W ≥ 2·period."""
+    d = (ops.cast(outputs, "float32") - ops.cast(inputs, "float32")) * 127.5
+    height, width, channels = d.shape[1], d.shape[2], d.shape[3]
+    rows = height // period * period
+    half = width // (2 * period) * period
+
+    def phase_deviation(x: Any) -> Any:
+        x = ops.reshape(x, (-1, rows // period, period, half // period, period, channels))
+        means = ops.mean(x, axis=(1, 3))
+        return means - ops.mean(means, axis=(1, 2), keepdims=True)
+
+    left = phase_deviation(d[:, :rows, :half])
+    right = phase_deviation(d[:, :rows, half:2 * half])
+    return ops.mean(left * right)
 
 
 def temporal_loss(

@@ -41,6 +41,7 @@ from .losses import (  # noqa: E402
     generator_adversarial_loss,
     gram_style_loss,
     layout_loss,
+    raster_loss,
     temporal_loss,
 )
 from .perceptual import (  # noqa: E402
@@ -86,6 +87,7 @@ class TrainConfig:
     w_style: float = 2.0
     w_perceptual_content: float = 1.0
     w_tv: float = 0.0
+    w_raster: float = 0.3
     perceptual: PerceptualConfig = field(default_factory=PerceptualConfig)
     max_minutes: float | None = None
     w_temporal: float = 2.0
@@ -129,7 +131,7 @@ class TrainConfig:
             )
         if not self.w_layout >= 0:
             raise ModelError(f"w_layout must be >= 0. Received: w_layout={self.w_layout!r}")
-        for name in ("w_adv", "w_style", "w_perceptual_content", "w_tv", "w_gram"):
+        for name in ("w_adv", "w_style", "w_perceptual_content", "w_tv", "w_gram", "w_raster"):
             if not getattr(self, name) >= 0:
                 raise ModelError(f"{name} must be >= 0. Received: {name}={getattr(self, name)!r}")
         if self.max_minutes is not None and not self.max_minutes > 0:
@@ -345,6 +347,10 @@ class _Trainer:
                 tv = total_variation(fake)
                 g_loss += c.w_tv * tv
                 losses["tv"] = tv
+            if c.w_raster > 0:
+                raster = raster_loss(content, fake)
+                g_loss += c.w_raster * raster
+                losses["raster"] = raster
             if c.w_layout > 0:
                 layout = layout_loss(content, fake)
                 g_loss += c.w_layout * layout

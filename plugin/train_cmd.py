@@ -214,6 +214,11 @@ def _init_chain(init: object) -> list[dict[str, object]]:
 )
 @click.option("--w-tv", type=float, default=0.0, show_default=True, help="Weight of total variation.")
 @click.option(
+    "--w-raster", type=float, default=0.3, show_default=True,
+    help="Weight of the raster loss: the power (grey levels²) of a pattern the generator adds at "
+    "the 4-px period of its strided trunk (a screen door fixed to the pixel grid).",
+)
+@click.option(
     "--max-minutes", type=float, default=None,
     help="Stop after this much training time (checkpoint and style as at the last step); with "
     "--w-adv 0 it gives ablations at equal wall time.",
@@ -310,6 +315,7 @@ def train_cmd(
     style_layers: str,
     content_layer: str,
     w_tv: float,
+    w_raster: float,
     max_minutes: float | None,
     w_content: float,
     w_colour: float,
@@ -364,6 +370,7 @@ def train_cmd(
         w_perceptual_content=w_perceptual_content,
         perceptual=_perceptual_config(style_layers, content_layer),
         w_tv=w_tv,
+        w_raster=w_raster,
         max_minutes=max_minutes,
         w_content=w_content,
         w_colour=w_colour,

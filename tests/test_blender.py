@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -315,8 +316,11 @@ def test_bake_button_in_a_real_blender_window(tmp_path: Path, mode: str):
     env = {**os.environ, "SC_ADDONS": str(tmp_path / "addons"), "SC_CLIP": str(clip), "SC_MODE": mode,
            "SC_STYLE": str(card.card_path), "STYLECUT_BIN": str(STYLECUT),
            "SC_RESULT": str(tmp_path / "result.json"), "TMPDIR": str(tmp_path)}
-    proc = subprocess.run(["xvfb-run", "-a", "blender", "--factory-startup", "--python", str(script)],
-                          env=env, capture_output=True, text=True, timeout=300)
+    # -a searches for a free display from -n on: a random start keeps two suites run at once (or
+    # two test processes) from racing for display :99, which can leave one Blender without a screen.
+    server = str(random.randint(100, 30000))
+    proc = subprocess.run(["xvfb-run", "-a", "-n", server, "blender", "--factory-startup", "--python",
+                           str(script)], env=env, capture_output=True, text=True, timeout=240)
     assert (tmp_path / "result.json").exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
     out = json.loads((tmp_path / "result.json").read_text())
     assert out["invoke"] == ["RUNNING_MODAL"]
@@ -329,7 +333,8 @@ def test_bake_button_in_a_real_blender_window(tmp_path: Path, mode: str):
     else:
         assert out["statuses"][-1] == "bake cancelled"
         assert not out["mute"] and out["strips"] == ["MOVIE"]
-        assert not baked_dir.exists() or not any(baked_dir.iterdir())  # no partial file left
+        left = sorted(p.name for p in baked_dir.iterdir()) if baked_dir.exists() else []
+        assert not left, (left, proc.stdout[-2000:], proc.stderr[-2000:])  # no partial/lock file
 
 
 def test_progress_is_read_from_the_engines_json_lines():

@@ -179,6 +179,23 @@ def test_layout_loss_keeps_coarse_differences_not_palette_or_texture():
     assert float(layout_loss(x, darker)) > 0.03
 
 
+def test_raster_loss_is_the_power_of_a_pattern_fixed_to_the_4px_raster():
+    from stylecut.models.losses import raster_loss
+
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (2, 128, 128, 3)).astype(np.float32)
+    tile = np.zeros((4, 4), np.float32)
+    tile[::2, ::2], tile[1::2, 1::2], tile[0, 1] = 1.0, -1.0, 0.5
+    lattice = np.tile(tile, (32, 32))[None, ..., None] * (3 / 127.5)  # ±3 grey levels
+    expected = float(np.mean((tile - tile.mean()) ** 2)) * 9  # grey levels²
+    assert float(raster_loss(x, x)) == 0.0
+    assert float(raster_loss(x, x + lattice)) == pytest.approx(expected, rel=1e-4)
+    noise = rng.normal(0, 30 / 127.5, x.shape).astype(np.float32)  # texture: not a lattice
+    assert abs(float(raster_loss(x, x + noise))) < 0.05 * expected
+    # the noise-lattice cross terms vanish only in expectation (512 samples per phase and half)
+    assert float(raster_loss(x, x + noise + lattice)) == pytest.approx(expected, rel=0.25)
+
+
 def test_resume_continues_exactly(tiny_data, tmp_path: Path):
     root, style = tiny_data
     # 4 steps straight through ...

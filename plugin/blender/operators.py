@@ -162,20 +162,25 @@ class BakeJob:
         return self.proc.wait()
 
     def cancel(self):
-        """SIGINT first (the engine cancels cleanly and writes nothing), then terminate/kill."""
-        if self.proc.poll() is not None:
-            return
-        try:
-            self.proc.send_signal(signal.SIGINT)
-            self.proc.wait(10)
-        except (subprocess.TimeoutExpired, OSError):
-            self.proc.terminate()
+        """SIGINT first (the engine cancels cleanly and writes nothing), then terminate/kill; then
+        the engine's temp and lock files for this output are removed if it could not. Returns
+        False when the render had already finished successfully (nothing to cancel)."""
+        if self.proc.poll() is None:
             try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                self.proc.send_signal(signal.SIGINT)
+                self.proc.wait(10)
+            except (subprocess.TimeoutExpired, OSError):
+                self.proc.terminate()
+                try:
+                    self.proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+        if self.proc.returncode == 0:
+            return False
+        _remove_engine_leftovers(self.plan.output, self.proc.pid)
         self.cleanup()
+        return True
 
     def cleanup(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -219,6 +224,27 @@ class BakeJob:
         strip.stylecut_baked_sound = sound.name if sound is not None else ""
         strip.mute = True
         return movie
+
+
+def _remove_engine_leftovers(output, pid):
+    """The temp file (``.STEM.PID-XXXXXXXX.partial.EXT``) and lock file (``.NAME.stylecut-lock``)
+    a stopped engine process ``pid`` left beside ``output``."""
+    output = Path(output)
+    try:
+        names = os.listdir(output.parent)
+    except OSError:
+        return
+    for name in names:
+        path = output.parent / name
+        if name.startswith(f".{output.stem}.{pid}-") and ".partial" in name:
+            path.unlink(missing_ok=True)
+        elif name == f".{output.name}.stylecut-lock":
+            try:
+                held_by = path.read_text(encoding="ascii", errors="replace").strip()
+            except OSError:
+                continue
+            if held_by == str(pid):
+                path.unlink(missing_ok=True)
 
 
 def remove_baked(scene, strip):
@@ -307,8 +333,7 @@ class STYLECUT_OT_bake(bpy.types.Operator):
     def modal(self, context, event):
         wm = context.window_manager
         job = self._job
-        if event.type == "ESC" or wm.stylecut_cancel:
-            job.cancel()
+        if (event.type == "ESC" or wm.stylecut_cancel) and job.cancel():
             self._done(context)
             wm.stylecut_status = "bake cancelled"
             self.report({"WARNING"}, "stylecut: bake cancelled")
