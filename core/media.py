@@ -94,7 +94,13 @@ def _video_stream(container: av.container.InputContainer, path: Path) -> av.Vide
         raise NoVideoStreamError(
             f"{path} has no video stream (it holds: {kinds}). Received: path={str(path)!r}"
         )
-    return container.streams.video[0]
+    stream = container.streams.video[0]
+    if stream.codec_context is None:  # FFmpeg knows no codec for it: an unknown or damaged tag
+        raise CorruptMediaError(
+            f"{path} has a video stream whose codec FFmpeg does not know (a damaged header, or "
+            f"a codec this build cannot decode). Received: path={str(path)!r}"
+        )
+    return stream
 
 
 def _rotation(stream: av.VideoStream, container: av.container.InputContainer) -> int:
@@ -395,7 +401,7 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
         )
         audio = []
         for a in container.streams.audio:
-            acc = a.codec_context
+            acc = a.codec_context  # None: a codec FFmpeg does not know
             atb = a.time_base
             dur = None
             if a.duration is not None and atb is not None:
@@ -403,10 +409,11 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
             audio.append(
                 AudioInfo(
                     index=a.index,
-                    codec=acc.name,
-                    sample_rate=int(acc.sample_rate or 0),
-                    channels=int(acc.channels or 0),
-                    layout=acc.layout.name if acc.layout is not None else "unknown",
+                    codec=acc.name if acc is not None else "unknown",
+                    sample_rate=int(acc.sample_rate or 0) if acc is not None else 0,
+                    channels=int(acc.channels or 0) if acc is not None else 0,
+                    layout=acc.layout.name if acc is not None and acc.layout is not None
+                    else "unknown",
                     duration=dur,
                 )
             )
@@ -432,14 +439,14 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
 
 
 def _extra_video(stream: av.VideoStream) -> ExtraVideoInfo:
-    cc = stream.codec_context
+    cc = stream.codec_context  # None: a codec FFmpeg does not know
     disposition = getattr(stream, "disposition", None)
     attached = bool(disposition is not None and int(disposition) & 0x400)  # ATTACHED_PIC
     return ExtraVideoInfo(
         index=stream.index,
-        codec=cc.name,
-        width=int(cc.width or 0),
-        height=int(cc.height or 0),
+        codec=cc.name if cc is not None else "unknown",
+        width=int(cc.width or 0) if cc is not None else 0,
+        height=int(cc.height or 0) if cc is not None else 0,
         fps=None if attached else _stream_rate(stream),
         frame_count=int(stream.frames or 0),
         attached_picture=attached,

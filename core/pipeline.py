@@ -28,6 +28,8 @@ from .writer import AudioPassthrough, VideoWriter
 __all__ = ["Progress", "RenderResult", "RenderSettings", "render"]
 
 _END = object()
+# How long an interrupted render waits for a stylizer call to return before leaving it.
+_STYLIZE_GRACE = 2.0
 _POLL = 0.05
 TEMPORAL_MODES = ("off", "stable")
 
@@ -231,9 +233,10 @@ def _dropped_parts(reader: VideoReader) -> list[str]:
     for other in container.streams.video:
         cover_art = int(getattr(other, "disposition", 0) or 0) & 0x400  # ATTACHED_PIC
         if other.index != reader.stream.index and not cover_art:
-            notes.append(f"video stream #{other.index} ({other.codec_context.name} "
-                         f"{other.codec_context.width}x{other.codec_context.height}) is not "
-                         "rendered: only the first video stream is")
+            cc = other.codec_context
+            what = f"{cc.name} {cc.width}x{cc.height}" if cc is not None else "unknown codec"
+            notes.append(f"video stream #{other.index} ({what}) is not rendered: only the first "
+                         "video stream is")
     return notes
 
 
@@ -386,6 +389,7 @@ def _run(
             threading.Thread(target=stylize, name="stylecut-stylize", daemon=True),
             threading.Thread(target=encode, name="stylecut-encode", daemon=True),
         ]
+        unwinding = False
         try:
             for t in threads:
                 t.start()
@@ -398,11 +402,15 @@ def _run(
                     last_report = counters["written"]
                     progress(Progress(last_report, total, time.perf_counter() - t0))
         except BaseException as exc:
+            unwinding = True
             stop_flag.fail(exc)
             raise
         finally:
             for t in threads:
-                t.join()
+                # A stylizer call cannot be interrupted: on Ctrl-C or SIGTERM its thread (a
+                # daemon that touches neither file) gets a grace period, not an unbounded wait.
+                # The decoder and encoder threads stop at their next queue poll.
+                t.join(timeout=_STYLIZE_GRACE if unwinding and t is threads[1] else None)
             if not finished.is_set():
                 try:
                     writer.close(flush=False)

@@ -36,6 +36,9 @@ _COPY_OK = {
     # video, so AVI audio is always written as PCM (no priming, sample-exact).
     ".avi": set(),
 }
+_SAMPLE_DTYPES = {"u8": np.uint8, "s16": np.int16, "s32": np.int32, "flt": np.float32,
+                  "dbl": np.float64, "u8p": np.uint8, "s16p": np.int16, "s32p": np.int32,
+                  "fltp": np.float32, "dblp": np.float64, "s64": np.int64, "s64p": np.int64}
 _TRANSCODE_TO = {".webm": "libopus", ".avi": "pcm_s16le"}
 _CODEC_LABEL = {"libopus": "Opus", "pcm_s16le": "PCM", "aac": "AAC"}
 # The layout an encoder gets for a source whose channel order is unspecified (AVI and
@@ -138,6 +141,9 @@ class AudioPassthrough:
         self._out: av.container.OutputContainer | None = None
         self._resamplers: dict[int, av.AudioResampler] = {}
         self._next_time: dict[int, Fraction] = {}
+        self._damaged: set[int] = set()
+        # Called with notes that arise while writing (VideoWriter sets it to its on_note).
+        self.on_note: Callable[[str], None] | None = None
 
     @property
     def has_audio(self) -> bool:
@@ -148,6 +154,10 @@ class AudioPassthrough:
         self._out = out
         allowed = _COPY_OK.get(ext)
         for stream in self._in.streams.audio:
+            if stream.codec_context is None:
+                self.notes.append(f"audio stream {stream.index} has a codec FFmpeg does not know "
+                                  "(a damaged header?); left out")
+                continue
             name = stream.codec_context.name
             ok = name in out.supported_codecs and (allowed is None or name in allowed)
             if ok and not (name.startswith("pcm_") and _has_encoder(name)):
@@ -217,8 +227,42 @@ class AudioPassthrough:
                 if self.start is not None and t < self.start - _DECODER_WARM_UP:
                     return  # far before the in-point: not even needed to prime the decoder
                 resampler = self._resamplers[in_stream.index]
-                for frame in in_stream.decode(packet):
+                try:
+                    decoded = in_stream.decode(packet)
+                except av.error.FFmpegError:  # a damaged packet (InvalidData or other codes)
+                    self._encode(out_stream, self._silence_for(packet, t, out_stream))
+                    continue
+                for frame in decoded:
                     self._encode(out_stream, resampler.resample(frame))
+
+    def _silence_for(self, packet: av.Packet, t: Fraction,
+                     out_stream: av.AudioStream) -> list[av.AudioFrame]:
+        """Silence as long as a damaged packet (which the decoder refused), so that the audio
+        after it stays in sync; noted once per stream."""
+        cc = out_stream.codec_context
+        rate = int(cc.sample_rate)
+        tb = packet.time_base
+        duration = Fraction(packet.duration or 0) * Fraction(tb.numerator, tb.denominator)
+        samples = round(duration * rate) if duration > 0 else int(cc.frame_size or 1024)
+        key = out_stream.index
+        if key not in self._damaged:
+            self._damaged.add(key)
+            self._note(f"audio stream {packet.stream.index}: a damaged packet at "
+                       f"{float(t):.3f} s (and any later ones) replaced by silence")
+        fmt, layout = cc.format, cc.layout
+        channels = layout.nb_channels
+        shape = (channels, samples) if fmt.is_planar else (1, samples * channels)
+        frame = av.AudioFrame.from_ndarray(np.zeros(shape, dtype=_SAMPLE_DTYPES[fmt.name]),
+                                           format=fmt.name, layout=layout.name)
+        frame.sample_rate = rate
+        frame.pts = round(t * rate)
+        frame.time_base = Fraction(1, rate)
+        return [frame]
+
+    def _note(self, text: str) -> None:
+        self.notes.append(text)
+        if self.on_note is not None:
+            self.on_note(text)
 
     def _encode(self, out_stream: av.AudioStream, frames: list[av.AudioFrame]) -> None:
         assert self._out is not None
@@ -338,6 +382,7 @@ class VideoWriter:
             if audio is not None:
                 audio.add_streams(self._out, ext)
                 self.notes.extend(audio.notes)
+                audio.on_note = on_note
             for note in self.notes:
                 if on_note is not None:
                     on_note(note)
