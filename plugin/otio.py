@@ -422,6 +422,14 @@ def styled_clips(timeline: otio.schema.Timeline) -> list[otio.schema.Clip]:
     return [c for c in timeline.find_clips() if _effect_of(c) is not None]
 
 
+def _on_audio_track(clip: otio.schema.Clip) -> bool:
+    """Whether the track that holds ``clip`` (the nearest one, in nested stacks) is audio."""
+    parent = clip.parent()
+    while parent is not None and not isinstance(parent, otio.schema.Track):
+        parent = parent.parent()
+    return parent is not None and parent.kind == otio.schema.TrackKind.Audio
+
+
 def apply_effect(timeline: otio.schema.Timeline, *, clip: str | None = None, track: int | None = None,
                  style: str, curve: Curve, temporal: str = "stable") -> int:
     """Add (or replace) the stylecut effect on the clips named ``clip`` or on every clip of
@@ -435,13 +443,23 @@ def apply_effect(timeline: otio.schema.Timeline, *, clip: str | None = None, tra
         tracks = list(timeline.tracks)
         if not 1 <= track <= len(tracks):
             raise OtioError(f"The timeline has tracks 1..{len(tracks)}. Received: track={track}")
-        clips = list(tracks[track - 1].find_clips())
+        chosen = tracks[track - 1]
+        if chosen.kind == otio.schema.TrackKind.Audio:
+            video = [str(i) for i, t in enumerate(tracks, 1) if t.kind != otio.schema.TrackKind.Audio]
+            label = f" ({chosen.name})" if chosen.name else ""
+            raise OtioError(f"Track {track}{label} is an audio track; the effect goes on a video "
+                            f"track ({', '.join(video) or 'this timeline has none'}). "
+                            f"Received: track={track}")
+        clips = list(chosen.find_clips())
     else:
-        clips = [c for c in timeline.find_clips() if c.name == clip]
+        named = [c for c in timeline.find_clips() if c.name == clip]
+        # Premiere's FCP 7 XML names a clip's audio like its video: only the video is styled.
+        clips = [c for c in named if not _on_audio_track(c)]
         if not clips:
-            names = sorted({c.name for c in timeline.find_clips()})
-            raise OtioError(f"No clip named {clip!r}; clips: {', '.join(names) or 'none'}. "
-                            f"Received: clip={clip!r}")
+            names = sorted({c.name for c in timeline.find_clips() if not _on_audio_track(c)})
+            where = " on a video track" if named else ""
+            raise OtioError(f"No clip named {clip!r}{where}; video clips: "
+                            f"{', '.join(names) or 'none'}. Received: clip={clip!r}")
     for c in clips:
         c.effects[:] = [e for e in c.effects if not _is_ours(e)]
         c.effects.append(otio.schema.Effect(
