@@ -191,9 +191,11 @@ def test_raster_loss_is_the_power_of_a_pattern_fixed_to_the_4px_raster():
     assert float(raster_loss(x, x)) == 0.0
     assert float(raster_loss(x, x + lattice)) == pytest.approx(expected, rel=1e-4)
     noise = rng.normal(0, 30 / 127.5, x.shape).astype(np.float32)  # texture: not a lattice
-    assert abs(float(raster_loss(x, x + noise))) < 0.05 * expected
-    # the noise-lattice cross terms vanish only in expectation (512 samples per phase and half)
+    # the texture's noise in the per-phase means (2048 samples each) is a floor of ~σ²/2048
+    assert 0.0 <= float(raster_loss(x, x + noise)) < 0.15 * expected
     assert float(raster_loss(x, x + noise + lattice)) == pytest.approx(expected, rel=0.25)
+    for _ in range(5):  # never below zero, so a generator cannot drive it there
+        assert float(raster_loss(x, rng.uniform(-1, 1, x.shape).astype(np.float32))) >= 0.0
 
 
 def test_resume_continues_exactly(tiny_data, tmp_path: Path):
