@@ -55,6 +55,7 @@ class ViewerWidget(pg.GraphicsLayoutWidget):
             self.vb.addItem(label, ignoreBounds=True)
         self.status = pg.TextItem("", color=(255, 220, 120), anchor=(0, 1), fill=(0, 0, 0, 140))
         self.status.setZValue(12)
+        self.status.hide()
         self.vb.addItem(self.status, ignoreBounds=True)
         self._size = (640, 360)
         self.divider.sigPositionChanged.connect(self._divider_moved)
@@ -129,7 +130,9 @@ class ViewerWidget(pg.GraphicsLayoutWidget):
                 item.show()
                 item.setImage(np.ascontiguousarray(part), autoLevels=False, levels=levels)
                 item.setRect(rect)
+        # Shown only for a placeholder: an empty TextItem still paints its filled box.
         self.status.setText("" if sf.exact else "…")
+        self.status.setVisible(not sf.exact)
         self.status.setPos(4, h - 4)
         self.displayed.emit(sf, time.perf_counter())
 
