@@ -168,7 +168,7 @@ def find_style(name_or_path: str, *, warn: Warn | None = None) -> StyleCard:
 def load_stylizer(card: StyleCard) -> Any:
     """A Stylizer running ``card``'s generator (imports Keras lazily)."""
     try:
-        from . import keras_stylizer  # type: ignore[attr-defined]
+        from . import keras_stylizer
     except ImportError as exc:
         raise ModelError(
             f"Style {card.name!r} cannot be loaded: this installation has no generator "
