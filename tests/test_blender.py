@@ -10,6 +10,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -223,6 +224,20 @@ def _style_addon_and_script(tmp_path: Path, preset: str, script_text: str):
     return card, script
 
 
+def _run_group(cmd: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``cmd`` in its own process group and kill the whole group (xvfb-run, Xvfb, Blender and
+    the engine it started) if it outlives ``timeout``: subprocess.run would kill only the first."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"{cmd[0]} ran longer than {timeout:.0f} s: {out[-2000:]}{err[-2000:]}")
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
 @pytest.mark.parametrize("runner", _blender_runners())
 def test_headless_blender_bake(tmp_path: Path, runner: list[str]):
     from stylecut.core.testing import make_clip
@@ -234,7 +249,7 @@ def test_headless_blender_bake(tmp_path: Path, runner: list[str]):
            "SC_CLIP30": str(clip30),
            "SC_STYLE": str(card.card_path),
            "SC_BIN": str(STYLECUT), "SC_RESULT": str(tmp_path / "result.json"), "TMPDIR": str(tmp_path)}
-    proc = subprocess.run([*runner, str(script)], env=env, capture_output=True, text=True, timeout=300)
+    proc = _run_group([*runner, str(script)], env, timeout=240)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = json.loads((tmp_path / "result.json").read_text())
     if runner[0] == str(BPY_PYTHON):  # the new names (Strip, strips) are the ones exercised
@@ -319,8 +334,8 @@ def test_bake_button_in_a_real_blender_window(tmp_path: Path, mode: str):
     # -a searches for a free display from -n on: a random start keeps two suites run at once (or
     # two test processes) from racing for display :99, which can leave one Blender without a screen.
     server = str(random.randint(100, 30000))
-    proc = subprocess.run(["xvfb-run", "-a", "-n", server, "blender", "--factory-startup", "--python",
-                           str(script)], env=env, capture_output=True, text=True, timeout=240)
+    proc = _run_group(["xvfb-run", "-a", "-n", server, "blender", "--factory-startup", "--python",
+                       str(script)], env, timeout=240)
     assert (tmp_path / "result.json").exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
     out = json.loads((tmp_path / "result.json").read_text())
     assert out["invoke"] == ["RUNNING_MODAL"]
