@@ -200,6 +200,23 @@ def _stream_rate(stream: av.VideoStream) -> Fraction | None:
     return None
 
 
+def _stream_time_base(stream: av.VideoStream, path: Path) -> Fraction:
+    """The stream's time base (FFmpeg sets one on every demuxed stream)."""
+    tb = stream.time_base
+    if tb is None:
+        raise CorruptMediaError(
+            f"{path} has a video stream without a time base. Received: path={str(path)!r}")
+    return Fraction(tb.numerator, tb.denominator)
+
+
+def _seek_point(packet: _Packet, pts: int, use_dts: bool) -> int:
+    """Where to seek for the frame at ``pts``: its packet's decode time when the demuxer seeks
+    by decode time (``use_dts``, keyframes only) and the packet has one, else ``pts``."""
+    if use_dts and packet.dts is not None:
+        return min(packet.dts, pts)
+    return pts
+
+
 def _trusted_index(packets: list[_Packet], tb: Fraction, codec: str,
                    by_dts: bool) -> FrameIndex | None:
     """The index from the packets' pts, or None when they cannot identify frames."""
@@ -212,10 +229,7 @@ def _trusted_index(packets: list[_Packet], tb: Fraction, codec: str,
         return None  # two frames on one pts: the container's timestamps are not theirs
     pts = tuple(sorted(by_pts))
     keys = {p.pts for p in packets if p.key}
-    seek = tuple(
-        min(by_pts[t].dts, t) if by_dts and t in keys and by_pts[t].dts is not None else t  # type: ignore[type-var]
-        for t in pts
-    )
+    seek = tuple(_seek_point(by_pts[t], t, by_dts and t in keys) for t in pts)
     last = by_pts[pts[-1]].duration
     if last <= 0:
         last = int(pts[-1] - pts[-2]) if len(pts) > 1 else 1
@@ -262,7 +276,7 @@ def build_index(path: str | os.PathLike[str]) -> FrameIndex:
             ) from exc
         if not packets:
             raise EmptyMediaError(f"{p} has a video stream with no frames. Received: path={str(p)!r}")
-        tb = Fraction(stream.time_base.numerator, stream.time_base.denominator)
+        tb = _stream_time_base(stream, p)
         index = None
         demuxer = container.format.name.split(",")[0]
         if demuxer not in _NO_PTS_FORMATS:
@@ -381,7 +395,7 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     try:
         stream = _video_stream(container, p)
         cc = stream.codec_context
-        tb = Fraction(stream.time_base.numerator, stream.time_base.denominator)
+        tb = _stream_time_base(stream, p)
         video = VideoInfo(
             index=stream.index,
             codec=cc.name,

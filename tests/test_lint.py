@@ -1,4 +1,4 @@
-"""The code passes ruff (the rules in pyproject.toml) — part of the test run, so CI enforces it."""
+"""The code passes ruff and mypy (configured in pyproject.toml) — part of the test run, so CI enforces it."""
 
 from __future__ import annotations
 
@@ -19,4 +19,11 @@ def test_ruff_is_clean() -> None:
     paths = [p for p in ("core", "models", "plugin", "tests", "benchmarks", "examples", "install.py")
              if (ROOT / p).exists()]
     result = subprocess.run([ruff, "check", *paths], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean() -> None:
+    """mypy passes with the project's [tool.mypy] config (the files it lists, in pyproject.toml)."""
+    pytest.importorskip("mypy", reason="mypy is not installed (python3 install.py --dev installs it)")
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def installed_styles() -> list[StyleEntry]:
         entries.append(StyleEntry(
             name=card.name,
             description=card.description,
-            loader=lambda card=card: load_stylizer(card),
+            loader=partial(load_stylizer, card),
             thumbnail_path=_thumbnail_path(card),
             user=Path(card.card_path).parent != shipped,
         ))

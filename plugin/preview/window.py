@@ -130,16 +130,26 @@ class MainWindow(QMainWindow):
         self._action(play, "Shuttle backward", "J", lambda: c.shuttle(-1))
         self._action(play, "Pause", "K", lambda: c.shuttle(0))
         self._action(play, "Shuttle forward", "L", lambda: c.shuttle(1))
-        self._action(play, "Previous frame", Qt.Key.Key_Left, lambda: (c.stop(), m.step(-1)))
-        self._action(play, "Next frame", Qt.Key.Key_Right, lambda: (c.stop(), m.step(1)))
-        self._action(play, "Go to start", Qt.Key.Key_Home, lambda: (c.stop(), m.set_playhead(0)))
-        self._action(play, "Go to end", Qt.Key.Key_End, lambda: (c.stop(), m.set_playhead(10**12)))
+        self._action(play, "Previous frame", Qt.Key.Key_Left, lambda: self._stop_and_step(-1))
+        self._action(play, "Next frame", Qt.Key.Key_Right, lambda: self._stop_and_step(1))
+        self._action(play, "Go to start", Qt.Key.Key_Home, lambda: self._stop_and_seek(0))
+        self._action(play, "Go to end", Qt.Key.Key_End, lambda: self._stop_and_seek(10**12))
         play.addSeparator()
         self._action(play, "Mark in", "I", m.mark_in)
         self._action(play, "Mark out", "O", m.mark_out)
         self._action(play, "Clear marks", "Alt+X", lambda: m.set_marks(None, None))
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keys", "F1", lambda: QMessageBox.information(self, "Keys", KEYS_HELP))
+
+    def _stop_and_step(self, delta: int) -> None:
+        """Stop playback, then move the playhead ``delta`` frames (the arrow keys)."""
+        self.controller.stop()
+        self.model.step(delta)
+
+    def _stop_and_seek(self, frame: int) -> None:
+        """Stop playback, then put the playhead on ``frame`` (Home / End; clamped by the model)."""
+        self.controller.stop()
+        self.model.set_playhead(frame)
 
     # --- dialogs --------------------------------------------------------------------------
     def open_dialog(self) -> None:
