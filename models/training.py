@@ -67,7 +67,7 @@ class TrainConfig:
     style_video: str | None = None
     content: tuple[str, ...] = ()
     out: str = "runs/style"
-    generator: GeneratorConfig = field(default_factory=lambda: GENERATOR_PRESETS["painter"])
+    generator: GeneratorConfig = field(default_factory=lambda: GENERATOR_PRESETS["painter-in"])
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     crop: int = 128
     style_scale: tuple[float, float] = (1.5, 2.6)
