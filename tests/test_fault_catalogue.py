@@ -33,11 +33,14 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 # signal arrives: "load" (the style loads), "frames" (the first frame reaches the style) or
 # "finish" (the writer flushes and closes the file).
 STAGED_RENDER = """
-import importlib, sys, time
+import importlib, signal, sys, time
 from pathlib import Path
 from stylecut.core.testing import FunctionStylizer
 from stylecut.core.writer import VideoWriter
 stage, ready = sys.argv.pop(1), Path(sys.argv.pop(1))
+# Ctrl-C as in a terminal: a process started by a non-interactive shell's background job
+# (as a CI runner may start the suite) inherits SIGINT ignored, and Python keeps it so.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 def wait():
     ready.touch()
     time.sleep(120)

@@ -8,7 +8,6 @@ it on Esc or the panel's Cancel button.
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -162,20 +161,17 @@ class BakeJob:
         return self.proc.wait()
 
     def cancel(self):
-        """SIGINT first (the engine cancels cleanly and writes nothing), then terminate/kill; then
-        the engine's temp and lock files for this output are removed if it could not. Returns
-        False when the render had already finished successfully (nothing to cancel)."""
+        """SIGTERM (the engine stops cleanly and writes nothing), then kill; then the engine's temp
+        and lock files for this output are removed if it could not. Not SIGINT: a process started
+        from a non-interactive shell's background job ignores SIGINT, and the engine would render
+        on. Returns False when the render had already finished successfully (nothing to cancel)."""
         if self.proc.poll() is None:
             try:
-                self.proc.send_signal(signal.SIGINT)
+                self.proc.terminate()
                 self.proc.wait(10)
             except (subprocess.TimeoutExpired, OSError):
-                self.proc.terminate()
-                try:
-                    self.proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
+                self.proc.kill()
+                self.proc.wait()
         if self.proc.returncode == 0:
             return False
         _remove_engine_leftovers(self.plan.output, self.proc.pid)
