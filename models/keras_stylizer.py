@@ -153,13 +153,16 @@ class KerasStylizer:
 
             fn = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
 
+            # a one-input model gets its tensor, not a list (Keras warns that the structure of
+            # ``inputs`` does not match, on every new frame size)
             def run(inputs: list[np.ndarray]) -> np.ndarray:
-                return np.asarray(tf.cast(fn(inputs), tf.float32))
+                return np.asarray(tf.cast(fn(inputs[0] if len(inputs) == 1 else inputs), tf.float32))
 
             return run
 
         def run_other(inputs: list[np.ndarray]) -> np.ndarray:
-            return np.asarray(keras.ops.convert_to_numpy(model.predict_on_batch(inputs)), np.float32)
+            batch = inputs[0] if len(inputs) == 1 else inputs
+            return np.asarray(keras.ops.convert_to_numpy(model.predict_on_batch(batch)), np.float32)
 
         return run_other
 
