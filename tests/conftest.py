@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -9,6 +10,12 @@ import cv2
 import numpy as np
 import pytest
 from stylecut.core.testing import make_clip
+
+# Qt without a screen, pyqtgraph and pytest-qt on PySide6: set here, before any test module
+# imports Qt (a setting of the user's environment wins).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+os.environ.setdefault("PYTEST_QT_API", "pyside6")
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

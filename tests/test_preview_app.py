@@ -4,16 +4,11 @@ export with progress and cancel, bad input."""
 from __future__ import annotations
 
 import os
+import time
+from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-os.environ.setdefault("PYTEST_QT_API", "pyside6")
-
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 pytest.importorskip("PySide6.QtWidgets")
 pytest.importorskip("pyqtgraph")

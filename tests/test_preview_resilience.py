@@ -4,18 +4,12 @@ platform plugin cannot load, and draws its pause icon instead of relying on a ‚è
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-os.environ.setdefault("PYTEST_QT_API", "pyside6")
-
-from pathlib import Path  # noqa: E402
-
-import pytest  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
-from stylecut.plugin.cli import cli  # noqa: E402
-from stylecut.plugin.preview.qt_platform import platform_problem  # noqa: E402
+import pytest
+from click.testing import CliRunner
+from stylecut.plugin.cli import cli
+from stylecut.plugin.preview.qt_platform import platform_problem
 
 LINUX_X11 = {"DISPLAY": ":0"}
 

@@ -4,17 +4,11 @@ colour at several window sizes (no border of another colour along any edge)."""
 
 from __future__ import annotations
 
-import os
+from dataclasses import replace
+from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-os.environ.setdefault("PYTEST_QT_API", "pyside6")
-
-from dataclasses import replace  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 pytest.importorskip("PySide6.QtWidgets")
 pytest.importorskip("pyqtgraph")
