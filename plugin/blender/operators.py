@@ -161,10 +161,10 @@ class BakeJob:
         return self.proc.wait()
 
     def cancel(self):
-        """SIGTERM (the engine stops cleanly and writes nothing), then kill; then the engine's temp
-        and lock files for this output are removed if it could not. Not SIGINT: a process started
-        from a non-interactive shell's background job ignores SIGINT, and the engine would render
-        on. Returns False when the render had already finished successfully (nothing to cancel)."""
+        """SIGTERM (the engine stops cleanly and writes nothing), then kill (a killed engine's temp
+        and lock files are removed by the next render into that folder). Not SIGINT: a process
+        started from a non-interactive shell's background job ignores SIGINT, and the engine would
+        render on. Returns False when the render had already finished (nothing to cancel)."""
         if self.proc.poll() is None:
             try:
                 self.proc.terminate()
@@ -174,7 +174,6 @@ class BakeJob:
                 self.proc.wait()
         if self.proc.returncode == 0:
             return False
-        _remove_engine_leftovers(self.plan.output, self.proc.pid)
         self.cleanup()
         return True
 
@@ -220,27 +219,6 @@ class BakeJob:
         strip.stylecut_baked_sound = sound.name if sound is not None else ""
         strip.mute = True
         return movie
-
-
-def _remove_engine_leftovers(output, pid):
-    """The temp file (``.STEM.PID-XXXXXXXX.partial.EXT``) and lock file (``.NAME.stylecut-lock``)
-    a stopped engine process ``pid`` left beside ``output``."""
-    output = Path(output)
-    try:
-        names = os.listdir(output.parent)
-    except OSError:
-        return
-    for name in names:
-        path = output.parent / name
-        if name.startswith(f".{output.stem}.{pid}-") and ".partial" in name:
-            path.unlink(missing_ok=True)
-        elif name == f".{output.name}.stylecut-lock":
-            try:
-                held_by = path.read_text(encoding="ascii", errors="replace").strip()
-            except OSError:
-                continue
-            if held_by == str(pid):
-                path.unlink(missing_ok=True)
 
 
 def remove_baked(scene, strip):
