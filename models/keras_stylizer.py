@@ -73,6 +73,8 @@ def check_weights_file(path: Path, generator: keras.Model, config: GeneratorConf
     import h5py
 
     received = f"Received: weights={str(path)!r}"
+    if path.is_dir():
+        raise ModelError(f"Style weights file {path} is a folder, not a .weights.h5 file. {received}")
     if not path.is_file():
         raise ModelError(f"Style weights file {path} does not exist. {received}")
     try:
@@ -125,7 +127,10 @@ class KerasStylizer:
         if not isinstance(spec, dict):
             raise ModelError(f"Style card {card.card_path} has no 'generator' architecture object. "
                              f"Received: generator={spec!r}")
-        config = GeneratorConfig.from_dict(spec)
+        try:
+            config = GeneratorConfig.from_dict(spec)
+        except (TypeError, ValueError) as exc:
+            raise ModelError(f"Style card {card.card_path} has a bad 'generator': {exc}") from exc
         generator = build_generator(config, name=f"{card.name}_generator")
         path = Path(card.weights_path)
         check_weights_file(path, generator, config)

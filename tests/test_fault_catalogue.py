@@ -1,8 +1,8 @@
 """Issue 17 "what to build" 3, the parts test_faults.py and test_cli.py do not hold yet.
 
 SIGINT and SIGTERM at each stage of a render in a real process (while the style loads, while
-frames are written, while the file is finished), a full disk when the file is finished (MP4
-writes its index last), malformed style cards and weights through the CLI, and a hypothesis
+frames are written, while the file is finished), malformed style cards and weights through the
+CLI, and a hypothesis
 fuzz of keyframe files, --in/--out time syntax and damaged media: bad input is exit 2 with one
 ``stylecut: error:`` line, never a hang, a traceback or exit 1.
 """
@@ -111,32 +111,6 @@ def test_a_signal_at_each_stage_is_one_message_and_leaves_nothing(
     assert list(out_dir.iterdir()) == []  # no output, no temp file, no lock
 
 
-def test_disk_full_while_finishing_the_file_is_one_line_and_leaves_nothing(
-    clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    """MP4 writes its index when the file is closed: ENOSPC can come only then."""
-    from stylecut.core.writer import VideoWriter
-
-    close = VideoWriter.close
-
-    def full_disk(self: VideoWriter, *, flush: bool = True) -> None:
-        if flush:
-            close(self, flush=False)
-            raise OSError(28, os.strerror(28), str(self.path))
-        close(self, flush=flush)
-
-    monkeypatch.setattr(VideoWriter, "close", full_disk)
-    monkeypatch.setattr(cli_module, "_load_style", lambda name: InvertStylizer())
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    out = out_dir / "o.mp4"
-    result = CliRunner().invoke(cli, ["render", str(clip), "-o", str(out), "--style", "t", "-q"])
-    assert result.exit_code == 2, result.output
-    line = _one_error_line(result.stderr)
-    assert line.startswith(f"stylecut: error: Cannot write {out}: {os.strerror(28)}")
-    assert list(out_dir.iterdir()) == []
-
-
 @pytest.mark.parametrize("fill", [0x00, 0xFF])  # the decoder says InvalidData / an odd code
 @pytest.mark.parametrize("ext", [".avi", ".webm"])  # audio transcoded to PCM / Opus
 def test_a_damaged_audio_packet_is_silence_in_sync_not_an_internal_error(
@@ -205,9 +179,10 @@ def test_streams_of_a_codec_ffmpeg_does_not_know(tmp_path: Path, monkeypatch: py
 
 # --- malformed style cards and weights, as `render --style CARD.json` meets them ---------------
 
+FOLDER = b"<folder>"
 TINY = {"arch": "s2d", "channels": 16, "blocks": 0, "coarse_channels": 16, "coarse_blocks": 1}
 CARDS: dict[str, tuple[object, bytes | None, str]] = {
-    # name: (card JSON, weights bytes (None: no file), what the error says)
+    # name: (card JSON, weights bytes (None: no file, FOLDER: a folder), what the error says)
     "truncated_card": ('{"name": "x", "generator": ', b"", "cannot be read"),
     "list_card": ([1, 2], b"", "must hold a JSON object"),
     "no_generator": ({"name": "n"}, b"", "has no 'generator' architecture object"),
@@ -218,6 +193,7 @@ CARDS: dict[str, tuple[object, bytes | None, str]] = {
     "unknown_arch": ({"generator": dict(TINY, arch="nope")}, b"",
                      "Unknown generator architecture"),
     "no_weights": ({"generator": TINY}, None, "has no weights file"),
+    "weights_folder": ({"generator": TINY}, FOLDER, "is a folder, not a .weights.h5 file"),
     "empty_weights": ({"generator": TINY}, b"", "is not a readable HDF5"),
     "garbage_weights": ({"generator": TINY}, b"junk" * 256, "is not a readable HDF5"),
     "truncated_hdf5": ({"generator": TINY}, b"\x89HDF\r\n\x1a\n" + bytes(64),
@@ -230,7 +206,9 @@ def test_malformed_cards_and_weights_are_one_line_naming_the_file(clip: Path, tm
     for name, (card, weights, message) in CARDS.items():
         card_path = tmp_path / f"{name}.json"
         card_path.write_text(card if isinstance(card, str) else json.dumps(card))
-        if weights is not None:
+        if weights is FOLDER:
+            (tmp_path / f"{name}.weights.h5").mkdir()
+        elif weights is not None:
             (tmp_path / f"{name}.weights.h5").write_bytes(weights)
         out = tmp_path / f"{name}.mp4"
         result = runner.invoke(cli, ["render", str(clip), "-o", str(out), "--style",
@@ -238,9 +216,7 @@ def test_malformed_cards_and_weights_are_one_line_naming_the_file(clip: Path, tm
         assert result.exit_code == 2, (name, result.output)
         line = _one_error_line(result.stderr)
         assert message in line, (name, line)
-        # the card or weights file is named; a bad generator entry is quoted as received
-        assert name in line or "Received: config=" in line or "Received: channels=" in line \
-            or "Received: arch=" in line, (name, line)
+        assert name in line, (name, line)  # the card or weights file is named
         assert not out.exists()
 
 

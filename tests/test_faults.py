@@ -186,20 +186,29 @@ def test_unwritable_output_folder_is_one_line_naming_the_path(clip: Path, monkey
     assert "Received: output='/proc/a.mp4'" in lines[0]
 
 
-def test_an_os_error_while_writing_is_one_line_and_leaves_nothing(clip: Path, tmp_path: Path,
+@pytest.mark.parametrize("stage", ["write", "close"])  # mid-render; MP4's index, written at close
+def test_an_os_error_while_writing_is_one_line_and_leaves_nothing(stage: str, clip: Path, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch):
     from stylecut.core.writer import VideoWriter
 
-    real_write = VideoWriter.write
+    real_write, real_close = VideoWriter.write, VideoWriter.close
     calls = {"n": 0}
 
-    def full_disk(self: VideoWriter, rgb, pts):  # noqa: ANN001 - a stand-in for a full disk
+    def full_disk_write(self: VideoWriter, rgb, pts):  # noqa: ANN001 - a stand-in for a full disk
         calls["n"] += 1
         if calls["n"] > 5:
             raise OSError(28, os.strerror(28), str(self.path))
         real_write(self, rgb, pts)
 
-    monkeypatch.setattr(VideoWriter, "write", full_disk)
+    def full_disk_close(self: VideoWriter, *, flush: bool = True) -> None:
+        real_close(self, flush=False)
+        if flush:
+            raise OSError(28, os.strerror(28), str(self.path))
+
+    if stage == "write":
+        monkeypatch.setattr(VideoWriter, "write", full_disk_write)
+    else:
+        monkeypatch.setattr(VideoWriter, "close", full_disk_close)
     monkeypatch.setattr(cli_module, "_load_style", lambda name: InvertStylizer())
     out_dir = tmp_path / "out"
     out_dir.mkdir()
