@@ -19,6 +19,8 @@ import keras
 from keras import ops
 from stylecut.core.errors import ModelError
 
+from .losses import luma
+
 __all__ = ["DiscriminatorConfig", "MultiScaleDiscriminator", "high_pass_grey", "orientation_field"]
 
 
@@ -44,7 +46,7 @@ class DiscriminatorConfig:
 
 def high_pass_grey(x: Any) -> Any:
     """Luma minus its 5×5 box blur, ×4: the texture band of an image in [-1, 1]."""
-    grey = 0.299 * x[..., 0:1] + 0.587 * x[..., 1:2] + 0.114 * x[..., 2:3]
+    grey = luma(x)
     padded = ops.pad(grey, ((0, 0), (2, 2), (2, 2), (0, 0)), mode="reflect")
     blur = ops.average_pool(padded, pool_size=5, strides=1, padding="valid")
     return 4.0 * (grey - blur)
@@ -56,7 +58,7 @@ def orientation_field(x: Any, *, sigma_pool: int = 5, scale: int = 2) -> Any:
     Channels: ((Jxx − Jyy), 2·Jxy) ÷ (Jxx + Jyy) — the doubled-angle direction scaled by
     coherence — and log of the gradient energy; J is smoothed over ``sigma_pool``² pixels and
     average-pooled by ``scale`` (1 or 2)."""
-    grey = 0.299 * x[..., 0:1] + 0.587 * x[..., 1:2] + 0.114 * x[..., 2:3]
+    grey = luma(x)
     g = ops.pad(grey, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
     sobel_x = ops.convert_to_tensor(
         [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=grey.dtype

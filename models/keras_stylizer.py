@@ -14,8 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 
 def _import_tensorflow_quietly() -> None:
     """Import TensorFlow with the process's stderr (fd 2) muted: TF 2.21 prints oneDNN/absl start-up

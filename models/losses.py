@@ -11,6 +11,7 @@ from typing import Any
 
 import keras
 from keras import ops
+from stylecut.core.colour import BT601_LUMA
 
 __all__ = [
     "ADVERSARIAL_LOSSES",
@@ -19,6 +20,7 @@ __all__ = [
     "diff_augment",
     "discriminator_loss",
     "generator_adversarial_loss",
+    "luma",
     "random_affine",
     "raster_loss",
     "RandomFeatures",
@@ -63,15 +65,17 @@ def generator_adversarial_loss(fake: list[Any], kind: str = "bce") -> Any:
     return total / len(fake)
 
 
-def _luma(x: Any) -> Any:
-    return 0.299 * x[..., 0:1] + 0.587 * x[..., 1:2] + 0.114 * x[..., 2:3]
+def luma(x: Any) -> Any:
+    """BT.601 luma of an RGB tensor (..., 3), keeping a channel axis of 1."""
+    r, g, b = BT601_LUMA
+    return r * x[..., 0:1] + g * x[..., 1:2] + b * x[..., 2:3]
 
 
 def content_loss(inputs: Any, outputs: Any, *, pool: int = 4) -> Any:
     """L1 between the blurred (average-pooled) luminance of input and output: keeps forms and
     tonal layout while leaving texture and colour free."""
-    a = ops.average_pool(_luma(inputs), pool, strides=pool, padding="valid")
-    b = ops.average_pool(_luma(outputs), pool, strides=pool, padding="valid")
+    a = ops.average_pool(luma(inputs), pool, strides=pool, padding="valid")
+    b = ops.average_pool(luma(outputs), pool, strides=pool, padding="valid")
     return ops.mean(ops.abs(a - b))
 
 
@@ -87,7 +91,7 @@ def layout_loss(inputs: Any, outputs: Any, *, pool: int = 32) -> Any:
 
 
 def _yuv(x: Any) -> Any:
-    y = _luma(x)
+    y = luma(x)
     u = -0.147 * x[..., 0:1] - 0.289 * x[..., 1:2] + 0.436 * x[..., 2:3]
     v = 0.615 * x[..., 0:1] - 0.515 * x[..., 1:2] - 0.100 * x[..., 2:3]
     return ops.concatenate([y, u, v], axis=-1)

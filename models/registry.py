@@ -16,10 +16,6 @@ from typing import Any
 
 from stylecut.core.errors import ModelError, StyleNotFoundError
 
-# Importing stylecut.models runs this first: keep TensorFlow's C++ start-up logging (imported later,
-# by the generator modules) out of the CLI's output.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 __all__ = [
     "StyleCard", "default_style", "find_style", "list_styles", "load_stylizer", "save_style",
     "shipped_styles_dir", "user_styles_dir",
