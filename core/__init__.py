@@ -38,11 +38,12 @@ from .media import (
     build_index,
     probe,
 )
-from .pipeline import Progress, RenderResult, RenderSettings, frame_range_for_times, render
+from .pipeline import Progress, RenderResult, RenderSettings, render
 from .sheets import contact_sheet, save_png
 from .stylizer import PassthroughStylizer, Stylizer, blend
 from .temporal import FlowEstimator, FlowSettings, Stabilizer, backward_warp, occlusion_mask, scene_cut
 from .timecode import (
+    frame_range,
     frame_to_seconds,
     frame_to_timecode,
     parse_fps,
@@ -105,7 +106,7 @@ __all__ = [
     "save_png",
     "scene_cut",
     "default_codec_for",
-    "frame_range_for_times",
+    "frame_range",
     "frame_to_seconds",
     "frame_to_timecode",
     "occlusion_mask",

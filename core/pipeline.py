@@ -480,12 +480,3 @@ def _write_error(exc: OSError, target: Path, source: Path) -> BaseException:
     )
     error.__cause__ = exc
     return error
-
-
-def frame_range_for_times(
-    reader: VideoReader, start: Fraction | None, end: Fraction | None
-) -> tuple[int | None, int | None]:
-    """Frame range for clip-local in/out times (out exclusive)."""
-    first = None if start is None else reader.frame_at_time(start)
-    stop = None if end is None else reader.index.first_at_or_after(end)
-    return first, stop

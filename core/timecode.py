@@ -11,11 +11,13 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 from numbers import Rational, Real
+from typing import Protocol
 
 from .errors import TimecodeError
 
 __all__ = [
     "format_seconds",
+    "frame_range",
     "frame_to_seconds",
     "frame_to_timecode",
     "is_drop_frame_rate",
@@ -262,3 +264,51 @@ def format_seconds(seconds: Fraction | float) -> str:
     sign = "-" if millis < 0 else ""
     whole, frac = divmod(abs(millis), 1000)
     return f"{sign}{whole}.{frac:03d}s"
+
+
+class _Index(Protocol):
+    """What :func:`frame_range` needs of a clip's frame index (``core.media.FrameIndex``)."""
+
+    duration: Fraction
+    is_vfr: bool
+
+    def __len__(self) -> int: ...
+    def frame_at(self, seconds: Fraction) -> int: ...
+    def first_at_or_after(self, seconds: Fraction) -> int: ...
+
+
+def frame_range(
+    index: _Index, fps: Fraction, in_text: str | None, out_text: str | None, *, source: str = "the clip"
+) -> tuple[int | None, int | None]:
+    """``(first, stop)`` frames (stop exclusive) for the CLI's ``--in``/``--out`` texts.
+
+    Each is a frame number, seconds or a timecode (:func:`parse_time`; on a VFR clip a timecode
+    is clock time). ``--in`` is the frame shown at that time, ``--out`` the first frame at or after
+    it. Raises ``TimecodeError`` naming ``source`` for text outside the clip or ``--out`` ≤ ``--in``.
+    """
+    n = len(index)
+
+    def one(text: str, what: str, is_out: bool) -> int:
+        stripped = text.strip()
+        if stripped.isdigit():
+            frame = int(stripped)
+        else:
+            try:
+                seconds = parse_time(stripped, fps, vfr=index.is_vfr)
+            except TimecodeError as exc:
+                raise TimecodeError(f"{what} {exc}") from None
+            frame = index.first_at_or_after(seconds) if is_out else index.frame_at(seconds)
+            if not is_out and seconds >= index.duration:
+                frame = n
+        if not 0 <= frame <= (n if is_out else n - 1):
+            raise TimecodeError(
+                f"{what} {text!r} is outside {source} (frames 0..{n - 1}, "
+                f"{float(index.duration):.3f}s). Received: {what.strip('-')}={text!r}"
+            )
+        return frame
+
+    start = one(in_text, "--in", False) if in_text is not None else None
+    stop = one(out_text, "--out", True) if out_text is not None else None
+    if start is not None and stop is not None and stop <= start:
+        raise TimecodeError(f"--out must come after --in. Received: in={in_text!r}, out={out_text!r}")
+    return start, stop

@@ -26,10 +26,9 @@ from stylecut.core import (
     RenderSettings,
     StylecutError,
     Stylizer,
-    TimecodeError,
     build_index,
+    frame_range,
     parse_strength,
-    parse_time,
     probe,
     render,
 )
@@ -146,45 +145,6 @@ def main() -> None:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _frame_range(
-    source: Path, fps: Fraction, in_text: str | None, out_text: str | None
-) -> tuple[int | None, int | None]:
-    if in_text is None and out_text is None:
-        return None, None
-    index = build_index(source)
-    n = len(index)
-
-    def one(text: str, what: str, is_out: bool) -> int:
-        stripped = text.strip()
-        if stripped.isdigit():
-            frame = int(stripped)
-        else:
-            try:
-                # on a VFR clip a timecode is clock time (00:00:10:00 == 10s), not frames
-                # counted at the average rate
-                seconds = parse_time(stripped, fps, vfr=index.is_vfr)
-            except TimecodeError as exc:
-                raise TimecodeError(f"{what} {exc}") from None
-            frame = index.first_at_or_after(seconds) if is_out else index.frame_at(seconds)
-            if not is_out and seconds >= index.duration:
-                frame = n
-        limit = n if is_out else n - 1
-        if not 0 <= frame <= limit:
-            raise TimecodeError(
-                f"{what} {text!r} is outside {source.name} (frames 0..{n - 1}, "
-                f"{float(index.duration):.3f}s). Received: {what.strip('-')}={text!r}"
-            )
-        return frame
-
-    start = one(in_text, "--in", False) if in_text is not None else None
-    stop = one(out_text, "--out", True) if out_text is not None else None
-    if start is not None and stop is not None and stop <= start:
-        raise TimecodeError(
-            f"--out must come after --in. Received: in={in_text!r}, out={out_text!r}"
-        )
-    return start, stop
-
-
 def _parse_size(text: str | None) -> tuple[int, int] | None:
     if text is None:
         return None
@@ -295,7 +255,8 @@ def render_cmd(
     video = probe(source).video  # bad input first: missing file, not media, no video
     fps = video.fps
     curve = _strength_curve(fps, strength, keyframes, vfr=video.vfr)
-    start, stop = _frame_range(source, fps, in_point, out_point)
+    start, stop = (None, None) if in_point is None and out_point is None else frame_range(
+        build_index(source), fps, in_point, out_point, source=source.name)
     out_size = _parse_size(size)
     if batch is not None:
         width, height = out_size or (video.width, video.height)

@@ -331,3 +331,33 @@ def test_format_seconds(seconds: Fraction | float, text: str) -> None:
 def test_format_seconds_rejects_nan() -> None:
     with pytest.raises(TimecodeError, match="nan"):
         format_seconds(math.nan)
+
+
+class _FakeIndex:
+    """30 fps, 90 frames; ``is_vfr`` as given."""
+
+    def __init__(self, is_vfr: bool = False) -> None:
+        self.duration, self.is_vfr = Fraction(3), is_vfr
+
+    def __len__(self) -> int:
+        return 90
+
+    def frame_at(self, seconds: Fraction) -> int:
+        return min(89, int(seconds * 30))
+
+    def first_at_or_after(self, seconds: Fraction) -> int:
+        return min(90, -(-seconds * 30 // 1))
+
+
+def test_frame_range_reads_frames_seconds_and_timecodes():
+    from stylecut.core import frame_range
+
+    index = _FakeIndex()
+    assert frame_range(index, Fraction(30), None, None) == (None, None)
+    assert frame_range(index, Fraction(30), "15", "1.5s") == (15, 45)
+    assert frame_range(index, Fraction(30), "00:00:01:00", None) == (30, None)
+    assert frame_range(index, Fraction(30), None, "90") == (None, 90)
+    with pytest.raises(TimecodeError, match=r"--in '90' is outside clip.mp4 \(frames 0\.\.89"):
+        frame_range(index, Fraction(30), "90", None, source="clip.mp4")
+    with pytest.raises(TimecodeError, match="--out must come after --in"):
+        frame_range(index, Fraction(30), "2s", "1s")
