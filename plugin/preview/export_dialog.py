@@ -31,6 +31,7 @@ from stylecut.core.codecs import CODEC_PRESETS, EncodeSettings
 from stylecut.core.output import check_output_path
 from stylecut.core.pipeline import Progress, RenderResult
 
+from ..progress import format_duration
 from .jobs import ExportJob, describe_error
 from .model import PreviewModel
 
@@ -46,13 +47,6 @@ def default_output(clip: Path, style: str | None) -> Path:
         candidate = clip.with_name(f"{stem}-{n}.mp4")
         n += 1
     return candidate
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 class ExportDialog(QDialog):
@@ -212,7 +206,7 @@ class ExportDialog(QDialog):
 
     def _progress(self, p: Progress) -> None:
         self.progress.setValue(int(1000 * p.done / max(p.total, 1)))
-        self.status.setText(f"{p.done} / {p.total} frames   {p.fps:5.1f} fps   ETA {_clock(p.eta)}")
+        self.status.setText(f"{p.done} / {p.total} frames   {p.fps:5.1f} fps   ETA {format_duration(p.eta)}")
 
     def _done(self) -> None:
         self.start_button.setEnabled(True)
