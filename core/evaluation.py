@@ -18,6 +18,7 @@ import numpy as np
 from .colour_transfer import add_gaussian_noise, reinhard_transfer
 from .metrics import _check_images, evaluate_outputs
 from .sheets import contact_sheet
+from .stylizer import check_stylized
 
 __all__ = ["BASELINES", "METRICS", "evaluate_images", "evaluate_style", "markdown_table", "sheet"]
 
@@ -79,14 +80,7 @@ def evaluate_style(
     contents = _check_images(content_images, "content_images")
     outputs = []
     for i, img in enumerate(contents):
-        out = stylize_fn(img)
-        if not isinstance(out, np.ndarray) or out.dtype != np.uint8 or out.shape != img.shape:
-            raise ValueError(
-                f"stylize_fn must return a uint8 image of the input's shape {img.shape}. "
-                f"Received: output[{i}]={getattr(out, 'dtype', type(out).__name__)} "
-                f"{getattr(out, 'shape', '')}"
-            )
-        outputs.append(out)
+        outputs.append(check_stylized(stylize_fn(img), img, f"stylize_fn (image {i})"))
     return evaluate_images(contents, outputs, style_images, seed=seed)
 
 

@@ -32,6 +32,7 @@ import numpy as np
 from .colour import BT601_LUMA
 from .errors import MediaError
 from .flow import FlowEstimator, FlowSettings, backward_warp, occlusion_mask
+from .stylizer import check_stylized
 
 __all__ = [
     "QualityReport",
@@ -441,11 +442,10 @@ def evaluate_outputs(
     ins, outs = _check_pairs(inputs, outputs)
     styles = _check_images(style, "style")
     dist = style_distance(outs, styles, seed=seed)
-    diversity: float | None = None
-    if len(ins) >= 2:
-        denominator = _mean_pairwise_distance(ins)
-        if denominator > 0.0:
-            diversity = _mean_pairwise_distance(outs) / denominator
+    try:
+        diversity: float | None = diversity_ratio(ins, outs)
+    except ValueError:  # undefined: fewer than 2 pairs, or identical inputs
+        diversity = None
     structure = float(np.mean([_structure(i, o) for i, o in zip(ins, outs, strict=True)]))
     return QualityReport(
         texture=dist.texture,
@@ -842,14 +842,7 @@ def shift_equivariance_error(
         frames += [img[largest - dy : largest - dy + h, largest - dx : largest - dx + w]
                    for dy, dx in moves]
         batch = np.ascontiguousarray(np.stack(frames))
-        result = stylize(batch)
-        if not isinstance(result, np.ndarray) or result.dtype != np.uint8 \
-                or result.shape != batch.shape:
-            raise ValueError(
-                f"stylize must return uint8 frames of the shape it was given {batch.shape}. "
-                f"Received: result={getattr(result, 'dtype', type(result).__name__)} "
-                f"{getattr(result, 'shape', '')}"
-            )
+        result = check_stylized(stylize(batch), batch, "stylize")
         base = result[0].astype(np.float32)
         for k, (dy, dx) in enumerate(moves, start=1):
             moved = base[margin - dy : h - margin - dy, margin - dx : w - margin - dx]

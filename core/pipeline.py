@@ -17,11 +17,11 @@ import av
 import numpy as np
 
 from .codecs import EncodeSettings
-from .errors import ModelError, OutputWriteError, RenderCancelled, SeekError, StylecutError
+from .errors import OutputWriteError, RenderCancelled, SeekError, StylecutError
 from .keyframes import Curve
 from .media import DecodedFrame, VideoReader
 from .output import AtomicOutput, check_output_path
-from .stylizer import Stylizer
+from .stylizer import Stylizer, check_stylized
 from .temporal import Motion, Stabilizer
 from .writer import AudioPassthrough, VideoWriter
 
@@ -162,12 +162,8 @@ def _stylize_batch(
     if active.size:
         # one frame: a view, no copy (a 1080p frame is 6 MB)
         frames = images[active[0]][None] if active.size == 1 else np.stack([images[i] for i in active])
-        out = stylizer.stylize(frames, strengths[active])
-        if not isinstance(out, np.ndarray) or out.shape != frames.shape or out.dtype != np.uint8:
-            raise ModelError(
-                f"Stylizer {stylizer.name!r} must return uint8 frames of shape {frames.shape}. "
-                f"Received: {getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}"
-            )
+        out = check_stylized(stylizer.stylize(frames, strengths[active]), frames,
+                             f"Stylizer {stylizer.name!r}")
         for j, i in enumerate(active):
             images[i] = out[j]
     return images, int(active.size)

@@ -6,7 +6,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["PassthroughStylizer", "Stylizer", "blend", "check_batch"]
+from .errors import ModelError
+
+__all__ = ["PassthroughStylizer", "Stylizer", "blend", "check_batch", "check_stylized"]
 
 
 @runtime_checkable
@@ -37,6 +39,17 @@ def check_batch(frames: np.ndarray, strength: np.ndarray) -> None:
             f"strength must have shape ({frames.shape[0]},). Received: strength.shape="
             f"{np.shape(strength)}"
         )
+
+
+def check_stylized(out: object, frames: np.ndarray, who: str) -> np.ndarray:
+    """Return ``out`` if it is uint8 of ``frames``' shape, else raise ``ModelError`` naming ``who``
+    (e.g. ``"Stylizer 'x'"``): what a stylizer or stylise function must give back."""
+    if not isinstance(out, np.ndarray) or out.dtype != np.uint8 or out.shape != frames.shape:
+        raise ModelError(
+            f"{who} must return uint8 frames of the shape it was given {frames.shape}. "
+            f"Received: output={getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}"
+        )
+    return out
 
 
 def blend(frames: np.ndarray, stylized: np.ndarray, strength: np.ndarray) -> np.ndarray:

@@ -537,7 +537,7 @@ def test_shift_equivariance_bad_arguments_raise():
         shift_equivariance_error(lambda f: f, img, shifts=(8,), margin=7)
     with pytest.raises(MediaError, match=r"larger than 36 px .* Received: images\[0\].shape=\(36, 320, 3\)"):
         shift_equivariance_error(lambda f: f, img[:36])
-    with pytest.raises(ValueError, match=r"Received: result=float32"):
+    with pytest.raises(ValueError, match=r"Received: output=float32"):
         shift_equivariance_error(lambda f: f.astype(np.float32), img)
     with pytest.raises(ValueError, match=r"Received: result=uint8 \(1, "):
         shift_equivariance_error(lambda f: f[:1], img)

@@ -43,10 +43,10 @@ import av
 import cv2
 import numpy as np
 from stylecut.core.colour import ColourTags, FrameConverter
-from stylecut.core.errors import ModelError, SeekError
+from stylecut.core.errors import SeekError
 from stylecut.core.keyframes import Curve
 from stylecut.core.media import FrameIndex, VideoReader, build_index, decode_frames, open_input
-from stylecut.core.stylizer import Stylizer
+from stylecut.core.stylizer import Stylizer, check_stylized
 from stylecut.core.temporal import Stabilizer
 
 from .proxy import ProxyMap
@@ -495,11 +495,9 @@ class _Worker:
     def _stylize(self, stylizer: Stylizer | None, image: np.ndarray, strength: float) -> np.ndarray:
         if stylizer is None or strength <= 0:
             return image
-        out = stylizer.stylize(image[None], np.array([strength], np.float32))
-        if not isinstance(out, np.ndarray) or out.shape != (1, *image.shape) or out.dtype != np.uint8:
-            raise ModelError(f"Stylizer {stylizer.name!r} must return uint8 frames of shape "
-                             f"{(1, *image.shape)}. Received: {getattr(out, 'dtype', type(out).__name__)} "
-                             f"{getattr(out, 'shape', '')}")
+        frames = image[None]
+        out = check_stylized(stylizer.stylize(frames, np.array([strength], np.float32)), frames,
+                             f"Stylizer {stylizer.name!r}")
         self.s.stats["stylized"] += 1
         return out[0]
 
