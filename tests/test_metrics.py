@@ -539,7 +539,7 @@ def test_shift_equivariance_bad_arguments_raise():
         shift_equivariance_error(lambda f: f, img[:36])
     with pytest.raises(ValueError, match=r"Received: output=float32"):
         shift_equivariance_error(lambda f: f.astype(np.float32), img)
-    with pytest.raises(ValueError, match=r"Received: result=uint8 \(1, "):
+    with pytest.raises(ValueError, match=r"Received: output=uint8 \(1, "):
         shift_equivariance_error(lambda f: f[:1], img)
 
 
