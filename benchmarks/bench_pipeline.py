@@ -157,7 +157,7 @@ def pipeline_run(src: Path, dst: Path, stylizer, *, audio: bool = False,
                  size: tuple[int, int] | None = None) -> tuple[int, float]:
     settings = RenderSettings(
         encode=EncodeSettings(codec="h264", crf=CRF, speed=SPEED), overwrite=True, audio=audio,
-        size=size,
+        size=size, temporal="off",  # the I/O pipeline against the naive loop, no stabiliser
     )
     t0 = time.perf_counter()
     result = render(src, dst, stylizer, strength=1.0, settings=settings)
@@ -199,7 +199,7 @@ def rss_child(src: str) -> None:
     with tempfile.TemporaryDirectory(prefix="stylecut-rss-") as d:
         settings = RenderSettings(
             encode=EncodeSettings(codec="h264", crf=CRF, speed=SPEED), overwrite=True,
-            audio=True,
+            audio=True, temporal="off",
         )
         result = render(src, Path(d) / "out.mp4", PassthroughStylizer(), settings=settings)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux

@@ -42,6 +42,7 @@ from .pipeline import Progress, RenderResult, RenderSettings, render
 from .sheets import contact_sheet, save_png
 from .stylizer import PassthroughStylizer, Stylizer, blend
 from .temporal import FlowEstimator, FlowSettings, Stabilizer, backward_warp, occlusion_mask, scene_cut
+from .temporal_mode import DEFAULT_TEMPORAL, TemporalMode
 from .timecode import (
     frame_range,
     frame_to_seconds,
@@ -55,6 +56,8 @@ from .tone import ToneAnchor
 from .writer import AudioPassthrough, VideoWriter
 
 __all__ = [
+    "DEFAULT_TEMPORAL",
+    "TemporalMode",
     "CODEC_PRESETS",
     "AudioInfo",
     "AudioPassthrough",

@@ -23,6 +23,7 @@ from .media import DecodedFrame, VideoReader
 from .output import AtomicOutput, check_output_path
 from .stylizer import Stylizer, check_stylized
 from .temporal import Motion, Stabilizer
+from .temporal_mode import DEFAULT_TEMPORAL, TemporalMode
 from .writer import AudioPassthrough, VideoWriter
 
 __all__ = ["Progress", "RenderResult", "RenderSettings", "render"]
@@ -31,12 +32,12 @@ _END = object()
 # How long an interrupted render waits for a stylizer call to return before leaving it.
 _STYLIZE_GRACE = 2.0
 _POLL = 0.05
-TEMPORAL_MODES = ("off", "stable")
 
 
 @dataclass(frozen=True, kw_only=True)
 class RenderSettings:
-    """What to render: frame range (``stop`` exclusive), encoding, batching and overwrite."""
+    """What to render: frame range (``stop`` exclusive), encoding, batching, overwrite and the
+    temporal mode (``stable`` by default, as in the CLI; a string is accepted)."""
 
     encode: EncodeSettings = field(default_factory=EncodeSettings)
     start: int | None = None
@@ -46,13 +47,10 @@ class RenderSettings:
     overwrite: bool = False
     audio: bool = True
     size: tuple[int, int] | None = None
-    temporal: str = "off"
+    temporal: TemporalMode = DEFAULT_TEMPORAL
 
     def __post_init__(self) -> None:
-        if self.temporal not in TEMPORAL_MODES:
-            raise ValueError(
-                f"temporal must be one of {', '.join(TEMPORAL_MODES)}. Received: temporal={self.temporal!r}"
-            )
+        object.__setattr__(self, "temporal", TemporalMode.parse(self.temporal))
         if self.size is not None and (
             len(self.size) != 2 or not all(isinstance(v, int) and v > 0 for v in self.size)
         ):
@@ -263,7 +261,7 @@ def _run(
     video_start = index.pts[start] * tb
     video_end = (index.pts[stop] if stop < len(index) else index.pts[-1] + index.last_duration) * tb
     batch_size = settings.batch_size or max(1, int(getattr(stylizer, "preferred_batch", 1)))
-    stabilizer = Stabilizer() if settings.temporal == "stable" else None
+    stabilizer = Stabilizer() if settings.temporal is TemporalMode.STABLE else None
     # Stabilisation is recursive: start K frames early so an in-point render matches a full one.
     first = max(0, start - stabilizer.warm_up_length) if stabilizer is not None else start
     audio = None

@@ -20,12 +20,14 @@ from typing import Any
 import click
 from stylecut.core import (
     CODEC_PRESETS,
+    DEFAULT_TEMPORAL,
     Curve,
     EncodeSettings,
     RenderCancelled,
     RenderSettings,
     StylecutError,
     Stylizer,
+    TemporalMode,
     build_index,
     frame_range,
     parse_strength,
@@ -233,7 +235,8 @@ _CODEC_HELP = ", ".join(CODEC_PRESETS)
 @click.option("--out", "out_point", metavar="T", help="Where to stop (exclusive).")
 @click.option("--size", metavar="WxH", default=None,
               help="Scale the output to WxH pixels (e.g. 1280x720); default: the source size.")
-@click.option("--temporal", type=click.Choice(["off", "stable"]), default="stable", show_default=True,
+@click.option("--temporal", type=click.Choice(TemporalMode.choices()), default=DEFAULT_TEMPORAL.value,
+              show_default=True,
               help="stable: blend with the motion-compensated previous output where it is reliable "
                    "(no flicker in static areas); off: every frame on its own.")
 @click.option("--batch", type=click.IntRange(min=1), default=None,

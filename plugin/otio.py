@@ -43,6 +43,7 @@ from typing import Any
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime
 from stylecut.core import (
+    DEFAULT_TEMPORAL,
     Curve,
     EncodeSettings,
     Progress,
@@ -50,6 +51,7 @@ from stylecut.core import (
     RenderSettings,
     StylecutError,
     Stylizer,
+    TemporalMode,
     build_index,
     render,
 )
@@ -305,7 +307,7 @@ def _is_stylecut_filter(f: Any) -> bool:
 def _fcp_filter(settings: dict[str, Any], bake: dict[str, Any]) -> dict[str, Any]:
     values = {"style": str(settings.get("style", "")),
               "strength": json.dumps(settings.get("keyframes"), separators=(",", ":")),
-              "temporal": str(settings.get("temporal", "stable"))}
+              "temporal": str(settings.get("temporal", DEFAULT_TEMPORAL))}
     if bake:
         values["bake"] = json.dumps(bake, separators=(",", ":"), sort_keys=True)
     return {"enabled": "TRUE", "effect": {
@@ -354,7 +356,7 @@ def _settings_from_filter(effect_md: dict[str, Any]) -> tuple[dict[str, Any], di
         if not params.get("style"):
             raise ValueError("no style parameter")
         settings["style"] = str(params["style"])
-        settings["temporal"] = str(params.get("temporal") or "stable")
+        settings["temporal"] = str(params.get("temporal") or DEFAULT_TEMPORAL)
         if params.get("strength"):
             settings["keyframes"] = json.loads(params["strength"])
         if params.get("bake"):
@@ -431,14 +433,16 @@ def _on_audio_track(clip: otio.schema.Clip) -> bool:
 
 
 def apply_effect(timeline: otio.schema.Timeline, *, clip: str | None = None, track: int | None = None,
-                 style: str, curve: Curve, temporal: str = "stable") -> int:
+                 style: str, curve: Curve, temporal: TemporalMode | str = DEFAULT_TEMPORAL) -> int:
     """Add (or replace) the stylecut effect on the clips named ``clip`` or on every clip of
     ``track`` (counted from 1 in the timeline's track order, nested stacks included).
     Returns how many clips changed; raises :class:`OtioError` when nothing matches."""
     if (clip is None) == (track is None):
         raise OtioError(f"Give exactly one of clip or track. Received: clip={clip!r}, track={track!r}")
-    if temporal not in ("off", "stable"):
-        raise OtioError(f"temporal must be off or stable. Received: temporal={temporal!r}")
+    try:
+        temporal = TemporalMode.parse(temporal)
+    except ValueError as exc:
+        raise OtioError(str(exc)) from None
     if track is not None:
         tracks = list(timeline.tracks)
         if not 1 <= track <= len(tracks):
@@ -464,7 +468,7 @@ def apply_effect(timeline: otio.schema.Timeline, *, clip: str | None = None, tra
         c.effects[:] = [e for e in c.effects if not _is_ours(e)]
         c.effects.append(otio.schema.Effect(
             name=EFFECT_NAME, effect_name=EFFECT_NAME,
-            metadata={"stylecut": {"style": style, "keyframes": curve.to_dict(), "temporal": temporal}},
+            metadata={"stylecut": {"style": style, "keyframes": curve.to_dict(), "temporal": temporal.value}},
         ))
     return len(clips)
 
@@ -528,7 +532,7 @@ class _Job:
     fps: Fraction
     style: str
     curve: Curve
-    temporal: str
+    temporal: TemporalMode
     digest: str
     output: Path
 
@@ -549,11 +553,9 @@ def _plan(clip: otio.schema.Clip, label: str, media_dir: Path, base_dir: Path, h
     try:
         style = str(settings["style"])
         curve = Curve.from_dict(settings.get("keyframes") or Curve.constant(1.0).to_dict())
-        temporal = str(settings.get("temporal", "stable"))
+        temporal = TemporalMode.parse(settings.get("temporal", DEFAULT_TEMPORAL))
     except (KeyError, ValueError) as exc:
         raise OtioError(f"has a {EFFECT_NAME} effect with bad settings ({exc})") from exc
-    if temporal not in ("off", "stable"):
-        raise OtioError(f"has temporal={temporal!r} (expected off or stable)")
 
     # The clip's range inside the media: relative to the reference's available range start.
     range_in_ref = clip.source_range or clip.available_range()
@@ -584,7 +586,7 @@ def _plan(clip: otio.schema.Clip, label: str, media_dir: Path, base_dir: Path, h
     digest = hashlib.sha256(json.dumps({
         "v": _HASH_VERSION, "source": str(source.resolve()), "size": stat.st_size,
         "mtime": stat.st_mtime_ns, "start": start, "stop": stop, "style": style,
-        "keyframes": curve.to_dict(), "temporal": temporal,
+        "keyframes": curve.to_dict(), "temporal": temporal.value,
     }, sort_keys=True).encode()).hexdigest()
     output = media_dir / f"{_safe(clip.name)}-{digest[:16]}.mp4"
     return _Job(clip, label, source, ref, start, stop, offset, origin, fps, style, curve, temporal, digest,

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 import click
-from stylecut.core import Curve, StylecutError, Stylizer, parse_strength
+from stylecut.core import DEFAULT_TEMPORAL, Curve, StylecutError, Stylizer, TemporalMode, parse_strength
 
 from .cli import cli, sigterm_cancels
 from .progress import ProgressBar
@@ -54,7 +54,8 @@ def otio_group() -> None:
 @click.option("--style", metavar="NAME|PATH", required=True, help="Style to apply.")
 @click.option("--strength", metavar="S|T:S,…", default="1",
               help="Constant 0..1 or keys TIME:VALUE (clip-local seconds: from the media's start).")
-@click.option("--temporal", type=click.Choice(["off", "stable"]), default="stable", show_default=True)
+@click.option("--temporal", type=click.Choice(TemporalMode.choices()), default=DEFAULT_TEMPORAL.value,
+              show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Where to write the timeline (default: overwrite TIMELINE).")
 def apply_cmd(timeline: Path, clip_name: str | None, track: int | None, style: str, strength: str,

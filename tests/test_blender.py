@@ -357,3 +357,10 @@ def test_progress_is_read_from_the_engines_json_lines():
            '{"done": 30, "total": 40, "fps": 21.0, "eta": 0.5}\n')
     assert bake_plan.last_progress(log) == 0.75
     assert bake_plan.last_progress("no progress yet\n") is None
+
+
+def test_the_addon_copy_of_the_temporal_modes_matches_core():
+    from stylecut.core import DEFAULT_TEMPORAL, TemporalMode
+
+    assert set(bake_plan.TEMPORAL_MODES) == set(TemporalMode.choices())
+    assert bake_plan.TEMPORAL_MODES[0] == DEFAULT_TEMPORAL.value  # the add-on's default

@@ -85,9 +85,9 @@ def test_strength_zero_frames_are_bit_exact_passthrough(small_clip: Path, tmp_pa
     curve = Curve((Key(0.0, 0.0, "hold"), Key(0.5, 1.0, "hold"), Key(1.0, 0.0, "hold")))
     stylizer = InvertStylizer(preferred_batch=4)
     styled = render(small_clip, tmp_path / "a.mkv", stylizer, strength=curve,
-                    settings=RenderSettings(encode=LOSSLESS))
+                    settings=RenderSettings(encode=LOSSLESS, temporal="off"))
     plain = render(small_clip, tmp_path / "b.mkv", PassthroughStylizer(),
-                   settings=RenderSettings(encode=LOSSLESS))
+                   settings=RenderSettings(encode=LOSSLESS, temporal="off"))
     assert plain.frames == styled.frames == 36
     a, b, src = frames_of(tmp_path / "a.mkv"), frames_of(tmp_path / "b.mkv"), frames_of(small_clip)
     for i in range(36):
@@ -283,7 +283,7 @@ def test_stable_render_from_an_in_point_matches_a_full_render(tmp_path: Path):
     assert max(diffs) < 1.0, diffs
     # and stabilisation really changed the output (it is not a per-frame render)
     off = frames_of(render(src, tmp_path / "off.mkv", stylizer,
-                           settings=RenderSettings(encode=LOSSLESS)).output)[20:]
+                           settings=RenderSettings(encode=LOSSLESS, temporal="off")).output)[20:]
     assert np.mean([np.abs(a.astype(int) - b).mean() for a, b in zip(full, off, strict=True)]) > 2.0
 
 

@@ -35,6 +35,8 @@ __all__ = [
 
 ADDON_NAME = "stylecut_vse"
 CONFIG_FILE = "stylecut_config.json"
+# the add-on runs in Blender's Python without stylecut.core: a copy of core.TemporalMode, first the
+# default (tests/test_blender.py checks it against core)
 TEMPORAL_MODES = ("stable", "off")
 
 

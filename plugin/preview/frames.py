@@ -48,6 +48,7 @@ from stylecut.core.keyframes import Curve
 from stylecut.core.media import FrameIndex, VideoReader, build_index, decode_frames, open_input
 from stylecut.core.stylizer import Stylizer, check_stylized
 from stylecut.core.temporal import Stabilizer
+from stylecut.core.temporal_mode import DEFAULT_TEMPORAL, TemporalMode
 
 from .proxy import ProxyMap
 
@@ -158,7 +159,7 @@ class _Settings:
     stylizer: Stylizer | None = None
     curve: Curve = Curve.constant(1.0)
     scale: int = 1
-    temporal: str = "off"
+    temporal: TemporalMode = DEFAULT_TEMPORAL
 
 
 class _OriginalDecoder:
@@ -335,9 +336,8 @@ class FrameServer:
         with self._lock:
             self._settings.scale = divisor
 
-    def set_temporal(self, mode: str) -> None:
-        if mode not in ("off", "stable"):
-            raise ValueError(f"Temporal mode must be 'off' or 'stable'. Received: mode={mode!r}")
+    def set_temporal(self, mode: TemporalMode | str) -> None:
+        mode = TemporalMode.parse(mode, "mode")
         with self._lock:
             self._settings.temporal = mode
 
@@ -370,7 +370,7 @@ class FrameServer:
             self._serial += 1
             serial = self._serial
             settings = _Settings(**vars(self._settings))
-            stable = settings.temporal == "stable" and playback and settings.stylizer is not None
+            stable = settings.temporal is TemporalMode.STABLE and playback and settings.stylizer is not None
         strength = self.strength_at(frame, settings.curve)
         key = self._key(frame, settings, strength)
         hit = None if stable else self.cache.get(key)
@@ -510,7 +510,7 @@ class _Worker:
         frame = req.frame
         strength = s.strength_at(frame, settings.curve)
         key = s._key(frame, settings, strength)
-        stable = settings.temporal == "stable" and req.playback and settings.stylizer is not None
+        stable = settings.temporal is TemporalMode.STABLE and req.playback and settings.stylizer is not None
         if not stable:
             hit = s.cache.get(key)
             if hit is not None:
@@ -531,7 +531,8 @@ class _Worker:
                 if req.serial != first_serial:  # took over a newer request: use its settings
                     with s._lock:
                         settings = _Settings(**vars(s._settings))
-                    stable = settings.temporal == "stable" and req.playback and settings.stylizer is not None
+                    stable = (settings.temporal is TemporalMode.STABLE and req.playback
+                              and settings.stylizer is not None)
                     new_size = scaled_size(s.preview_size, settings.scale)
                     if new_size != size:
                         image = cv2.resize(image, new_size, interpolation=cv2.INTER_AREA)

@@ -20,6 +20,7 @@ from stylecut.core.errors import RenderCancelled, StylecutError
 from stylecut.core.keyframes import Curve
 from stylecut.core.pipeline import Progress, RenderResult, RenderSettings, render
 from stylecut.core.stylizer import Stylizer
+from stylecut.core.temporal_mode import DEFAULT_TEMPORAL, TemporalMode
 
 __all__ = ["BackgroundCall", "ExportJob", "ExportRequest", "describe_error", "lower_thread_priority"]
 
@@ -87,7 +88,7 @@ class ExportRequest:
     speed: str | None = None
     start: int | None = None
     stop: int | None = None
-    temporal: str = "stable"
+    temporal: TemporalMode = DEFAULT_TEMPORAL
     audio: bool = True
     overwrite: bool = False
 

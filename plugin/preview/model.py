@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from stylecut.core.keyframes import Curve, Interp
 from stylecut.core.media import FrameIndex, MediaInfo
+from stylecut.core.temporal_mode import DEFAULT_TEMPORAL, TemporalMode
 from stylecut.core.timecode import frame_to_timecode
 
 from .curve_edit import CurveEdit
@@ -141,7 +142,7 @@ class PreviewModel(QObject):
         self.style: str | None = None
         self.style_state = "none"
         self.style_error: str | None = None
-        self.temporal = "stable"
+        self.temporal = DEFAULT_TEMPORAL
         self.scale = 1
         self.split: float | None = None
         self.zoom = "fit"
@@ -273,9 +274,8 @@ class PreviewModel(QObject):
         self.style_state, self.style_error = state, error
         self.styleStateChanged.emit()
 
-    def set_temporal(self, mode: str) -> None:
-        if mode not in ("off", "stable"):
-            raise ValueError(f"Temporal mode must be 'off' or 'stable'. Received: mode={mode!r}")
+    def set_temporal(self, mode: TemporalMode | str) -> None:
+        mode = TemporalMode.parse(mode, "mode")
         if mode != self.temporal:
             self.temporal = mode
             self.settingsChanged.emit("temporal")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from stylecut.core.temporal_mode import TemporalMode
 
 from .model import SCALES, PreviewModel
 from .styles import THUMB_SIZE, thumbnail
@@ -215,7 +216,8 @@ class SidePanel(QWidget):
 
         self._icons: dict[str, QPixmap] = {}
         self.style_combo.activated.connect(self._style_chosen)
-        self.temporal.toggled.connect(lambda on: model.set_temporal("stable" if on else "off"))
+        self.temporal.toggled.connect(
+            lambda on: model.set_temporal(TemporalMode.STABLE if on else TemporalMode.OFF))
         self.scale.activated.connect(lambda i: model.set_scale(int(self.scale.itemData(i))))
         self.split.toggled.connect(lambda on: model.set_split(0.5 if on else None))
         self.fit.clicked.connect(lambda: model.set_zoom("fit"))
@@ -267,7 +269,7 @@ class SidePanel(QWidget):
             self._select_style()
         elif what == "temporal":
             self.temporal.blockSignals(True)
-            self.temporal.setChecked(self.model.temporal == "stable")
+            self.temporal.setChecked(self.model.temporal is TemporalMode.STABLE)
             self.temporal.blockSignals(False)
         elif what == "scale":
             self.scale.setCurrentIndex(self.scale.findData(self.model.scale))
