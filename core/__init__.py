@@ -41,7 +41,16 @@ from .media import (
 from .pipeline import Progress, RenderResult, RenderSettings, render
 from .sheets import contact_sheet, save_png
 from .stylizer import PassthroughStylizer, Stylizer, blend
-from .temporal import FlowEstimator, FlowSettings, Stabilizer, backward_warp, occlusion_mask, scene_cut
+from .temporal import (
+    FlowEstimator,
+    FlowSettings,
+    Stabilizer,
+    StabilizerSettings,
+    StillSettings,
+    backward_warp,
+    occlusion_mask,
+    scene_cut,
+)
 from .temporal_mode import DEFAULT_TEMPORAL, TemporalMode
 from .timecode import (
     frame_range,
@@ -95,6 +104,8 @@ __all__ = [
     "SeekError",
     "StyleNotFoundError",
     "Stabilizer",
+    "StabilizerSettings",
+    "StillSettings",
     "Stylizer",
     "StylecutError",
     "TimecodeError",

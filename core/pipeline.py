@@ -22,7 +22,7 @@ from .keyframes import Curve
 from .media import DecodedFrame, VideoReader
 from .output import AtomicOutput, check_output_path
 from .stylizer import Stylizer, check_stylized
-from .temporal import Motion, Stabilizer
+from .temporal import DEFAULT_STABILIZER, Motion, Stabilizer, StabilizerSettings
 from .temporal_mode import DEFAULT_TEMPORAL, TemporalMode
 from .writer import AudioPassthrough, VideoWriter
 
@@ -37,7 +37,8 @@ _POLL = 0.05
 @dataclass(frozen=True, kw_only=True)
 class RenderSettings:
     """What to render: frame range (``stop`` exclusive), encoding, batching, overwrite and the
-    temporal mode (``stable`` by default, as in the CLI; a string is accepted)."""
+    temporal mode (``stable`` by default, as in the CLI; a string is accepted) with the
+    stabiliser's settings it uses."""
 
     encode: EncodeSettings = field(default_factory=EncodeSettings)
     start: int | None = None
@@ -48,9 +49,13 @@ class RenderSettings:
     audio: bool = True
     size: tuple[int, int] | None = None
     temporal: TemporalMode = DEFAULT_TEMPORAL
+    stabilizer: StabilizerSettings = DEFAULT_STABILIZER
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "temporal", TemporalMode.parse(self.temporal))
+        if not isinstance(self.stabilizer, StabilizerSettings):
+            raise ValueError("stabilizer must be a StabilizerSettings. "
+                             f"Received: stabilizer={type(self.stabilizer).__name__}")
         if self.size is not None and (
             len(self.size) != 2 or not all(isinstance(v, int) and v > 0 for v in self.size)
         ):
@@ -261,7 +266,7 @@ def _run(
     video_start = index.pts[start] * tb
     video_end = (index.pts[stop] if stop < len(index) else index.pts[-1] + index.last_duration) * tb
     batch_size = settings.batch_size or max(1, int(getattr(stylizer, "preferred_batch", 1)))
-    stabilizer = Stabilizer() if settings.temporal is TemporalMode.STABLE else None
+    stabilizer = Stabilizer(settings.stabilizer) if settings.temporal is TemporalMode.STABLE else None
     # Stabilisation is recursive: start K frames early so an in-point render matches a full one.
     first = max(0, start - stabilizer.warm_up_length) if stabilizer is not None else start
     audio = None

@@ -10,7 +10,8 @@ so still areas do not boil. Frames are ``uint8`` RGB ``(H, W, 3)``; bad frames r
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import cv2
 import numpy as np
@@ -19,7 +20,10 @@ from ._checks import check_fraction, check_frame, check_same_shape, check_streng
 from .flow import FlowEstimator, FlowSettings, _boundary_planes, _grey, _maps
 from .scene_cuts import _CUT_THRESHOLD, _thumb_distance, _thumbnail
 
-__all__ = ["DEFAULT_STILL", "STABILISER_FLOW", "Motion", "Stabilizer", "StillSettings"]
+__all__ = [
+    "DEFAULT_STABILIZER", "DEFAULT_STILL", "STABILISER_FLOW", "Motion", "Stabilizer", "StabilizerSettings",
+    "StillSettings",
+]
 
 _FEATHER = 5  # box blur (pixels of the flow grid) that softens the trust mask's edges
 _WARP_INTERPOLATION = cv2.INTER_LINEAR  # bicubic: 4 ms more at 640x360; the detail gain undoes the blur
@@ -110,18 +114,61 @@ class Motion:
     source: np.ndarray | None = None
 
 
-@dataclass(frozen=True)
-class _Blend:
-    blend: float
-    hold: float
-    max_error: float
-    static_error: float
-    detail_gain: float
-    cut_threshold: float
-
-
 #: The still hold :class:`Stabilizer` uses by default (``still=None`` turns it off).
 DEFAULT_STILL = StillSettings()
+
+
+@dataclass(frozen=True, kw_only=True)
+class StabilizerSettings:
+    """How :class:`Stabilizer` blends (see there for what each setting does).
+
+    ``blend``/``hold``: the previous output's share where the input changed / did not;
+    ``flow``: the optical flow; ``max_error``/``static_error``: the warped-input error at which
+    trust reaches 0 / below which a pixel counts as unchanged; ``detail_gain``: the most the
+    fine detail is amplified back (1: off); ``cut_threshold``: the scene-cut distance;
+    ``still``: the still hold (None: off). Invalid values raise ``ValueError``."""
+
+    blend: float = 0.8
+    hold: float = 0.9
+    flow: FlowSettings = STABILISER_FLOW
+    max_error: float = 0.25
+    static_error: float = 0.012
+    detail_gain: float = 1.6
+    cut_threshold: float = _CUT_THRESHOLD
+    still: StillSettings | None = DEFAULT_STILL
+
+    def __post_init__(self) -> None:
+        blend = check_fraction(self.blend, "blend", "1 would freeze the first frame")
+        hold = check_fraction(self.hold, "hold", "1 would freeze the first frame")
+        if hold < blend:
+            raise ValueError(f"hold must be >= blend ({blend}). Received: hold={hold!r}")
+        max_error, static_error, detail_gain = self.max_error, self.static_error, self.detail_gain
+        if not is_number(max_error) or not max_error > 0.0:
+            raise ValueError(f"max_error must be a positive number. Received: max_error={max_error!r}")
+        if not is_number(static_error) or not 0.0 < static_error <= max_error:
+            raise ValueError(
+                f"static_error must be a number in (0, max_error={max_error}]. "
+                f"Received: static_error={static_error!r}"
+            )
+        if not is_number(detail_gain) or not 1.0 <= detail_gain < math.inf:
+            raise ValueError(
+                f"detail_gain must be a number >= 1 (1: off). Received: detail_gain={detail_gain!r}"
+            )
+        if not isinstance(self.flow, FlowSettings):
+            raise ValueError(f"flow must be a FlowSettings. Received: flow={type(self.flow).__name__}")
+        if self.still is not None and not isinstance(self.still, StillSettings):
+            raise ValueError(
+                f"still must be a StillSettings or None. Received: still={type(self.still).__name__}"
+            )
+        threshold = check_threshold(self.cut_threshold, "cut_threshold")
+        for name, value in (("blend", blend), ("hold", hold), ("max_error", max_error),
+                            ("static_error", static_error), ("detail_gain", detail_gain),
+                            ("cut_threshold", threshold)):
+            object.__setattr__(self, name, float(value))
+
+
+#: The stabiliser of ``--temporal stable`` (:attr:`~stylecut.core.RenderSettings.stabilizer`).
+DEFAULT_STABILIZER = StabilizerSettings()
 
 
 class Stabilizer:
@@ -165,66 +212,45 @@ class Stabilizer:
     without). Not thread-safe as a whole, but :meth:`analyse` and :meth:`apply` touch separate
     state and may run on two threads.
 
+    Settings: ``settings`` (a :class:`StabilizerSettings`, default :data:`DEFAULT_STABILIZER`),
+    with keyword overrides of its fields (``Stabilizer(hold=0.95)``); :attr:`settings` holds the
+    result.
+
     Cost at 640×360 with the default settings, on 2 idle cores: about 7 ms per frame in
     :meth:`analyse` (one DIS MEDIUM flow at 320×180) and 3 ms in :meth:`apply` (2 ms of it the
     detail restoration); the still hold adds about 2 ms to :meth:`analyse` (measured on a loaded
     machine: 13 → 15 ms).
     """
 
-    def __init__(
-        self,
-        *,
-        blend: float = 0.8,
-        hold: float = 0.9,
-        flow: FlowSettings = STABILISER_FLOW,
-        max_error: float = 0.25,
-        static_error: float = 0.012,
-        detail_gain: float = 1.6,
-        cut_threshold: float = _CUT_THRESHOLD,
-        still: StillSettings | None = DEFAULT_STILL,
-    ) -> None:
-        blend = check_fraction(blend, "blend", "1 would freeze the first frame")
-        hold = check_fraction(hold, "hold", "1 would freeze the first frame")
-        if hold < blend:
-            raise ValueError(f"hold must be >= blend ({blend}). Received: hold={hold!r}")
-        if not is_number(max_error) or not max_error > 0.0:
-            raise ValueError(f"max_error must be a positive number. Received: max_error={max_error!r}")
-        if not is_number(static_error) or not 0.0 < static_error <= max_error:
+    def __init__(self, settings: StabilizerSettings | None = None, **overrides: Any) -> None:
+        if settings is None:
+            settings = DEFAULT_STABILIZER
+        elif not isinstance(settings, StabilizerSettings):
             raise ValueError(
-                f"static_error must be a number in (0, max_error={max_error}]. "
-                f"Received: static_error={static_error!r}"
+                f"settings must be a StabilizerSettings. Received: settings={type(settings).__name__}"
             )
-        if not is_number(detail_gain) or not 1.0 <= detail_gain < math.inf:
-            raise ValueError(
-                f"detail_gain must be a number >= 1 (1: off). Received: detail_gain={detail_gain!r}"
-            )
-        if not isinstance(flow, FlowSettings):
-            raise ValueError(f"flow must be a FlowSettings. Received: flow={type(flow).__name__}")
-        if still is not None and not isinstance(still, StillSettings):
-            raise ValueError(
-                f"still must be a StillSettings or None. Received: still={type(still).__name__}"
-            )
-        self._still = still
-        threshold = check_threshold(cut_threshold, "cut_threshold")
-        self._params = _Blend(
-            float(blend), float(hold), float(max_error), float(static_error), float(detail_gain), threshold
-        )
-        self._flow = FlowEstimator(flow)
+        unknown = sorted(set(overrides) - {f.name for f in fields(StabilizerSettings)})
+        if unknown:
+            raise TypeError(f"Stabilizer() got unknown settings {', '.join(unknown)}. "
+                            f"Accepted: {', '.join(f.name for f in fields(StabilizerSettings))}")
+        self.settings = replace(settings, **overrides) if overrides else settings
+        self._still = self.settings.still
+        self._flow = FlowEstimator(self.settings.flow)
         self._input: _InputHistory | None = None
         self._output: np.ndarray | None = None
         self._channel_mean = np.full((1, 3), 1.0 / 3.0, np.float32)
 
     @property
     def blend(self) -> float:
-        return self._params.blend
+        return self.settings.blend
 
     @property
     def hold(self) -> float:
-        return self._params.hold
+        return self.settings.hold
 
     @property
     def max_error(self) -> float:
-        return self._params.max_error
+        return self.settings.max_error
 
     @property
     def still(self) -> StillSettings | None:
@@ -234,7 +260,7 @@ class Stabilizer:
     def warm_up_length(self) -> int:
         """Frames to feed before an in-point so the output matches a full render: the longest
         memory, ``hold`` or ``still.hold``, decays to ``hold^K <= 0.01``."""
-        hold = max(self._params.hold, self._still.hold if self._still is not None else 0.0)
+        hold = max(self.settings.hold, self._still.hold if self._still is not None else 0.0)
         return max(1, math.ceil(math.log(0.01) / math.log(hold)))
 
     def reset(self) -> None:
@@ -266,7 +292,7 @@ class Stabilizer:
             not active
             or previous is None
             or previous.shape != inp.shape
-            or _thumb_distance(previous.thumb, thumb) > self._params.cut_threshold
+            or _thumb_distance(previous.thumb, thumb) > self.settings.cut_threshold
         ):
             steady = self._still is not None and self._still.steady_input
             held = inp.astype(np.float32) if steady else None
@@ -323,7 +349,7 @@ class Stabilizer:
         alpha = motion.weight * np.float32(strength)
         # (α·warped + (1 − α)·stylized) / (1 + ε), rounded: exactly `stylized` where α = 0.
         output = cv2.blendLinear(warped, stylized, alpha, np.float32(1.0) - alpha)
-        if self._params.detail_gain > 1.0:
+        if self.settings.detail_gain > 1.0:
             output = self._restore_detail(output, stylized)
         self._output = output
         return output.copy()  # the caller may modify what it gets
@@ -340,7 +366,7 @@ class Stabilizer:
             energies.append((detail, energy))
         (detail, energy), (_, target) = energies
         gain = np.sqrt((target + np.float32(1.0)) / (energy + np.float32(1.0)))
-        np.clip(gain, np.float32(1.0), np.float32(self._params.detail_gain), out=gain)
+        np.clip(gain, np.float32(1.0), np.float32(self.settings.detail_gain), out=gain)
         gain -= np.float32(1.0)
         extra = cv2.multiply(cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR), detail)  # luma to add
         # the same amount on R, G and B, saturated (uint8 throughout: a float RGB pass costs 1 ms more)
@@ -375,7 +401,7 @@ class Stabilizer:
         box = max(1, round(_ERROR_BLUR * sw / w)) | 1
         error = cv2.blur(error, (box, box)).astype(np.float32)
         error *= np.float32(1.0 / 255.0)
-        p = self._params
+        p = self.settings
         static = np.float32(1.0) - error * np.float32(1.0 / p.static_error)  # 1 at e = 0, 0 at static_error
         np.maximum(static, np.float32(0.0), out=static)
         fade = np.float32(1.0) - error * np.float32(1.0 / p.max_error)  # 1 at e = 0, 0 at max_error

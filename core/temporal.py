@@ -5,22 +5,32 @@ One import for the three modules that do the work:
 - :mod:`.flow`: :class:`FlowEstimator` (OpenCV DIS), :func:`backward_warp`, :func:`occlusion_mask`;
 - :mod:`.scene_cuts`: :func:`scene_cut`, :func:`cut_distance`;
 - :mod:`.stabilizer`: :class:`Stabilizer`, which blends each stylised frame with the
-  motion-compensated previous output, and its :class:`StillSettings`.
+  motion-compensated previous output, its :class:`StabilizerSettings` and :class:`StillSettings`.
 """
 
 from __future__ import annotations
 
 from .flow import FlowEstimator, FlowSettings, backward_warp, occlusion_mask
 from .scene_cuts import cut_distance, scene_cut
-from .stabilizer import DEFAULT_STILL, STABILISER_FLOW, Motion, Stabilizer, StillSettings
+from .stabilizer import (
+    DEFAULT_STABILIZER,
+    DEFAULT_STILL,
+    STABILISER_FLOW,
+    Motion,
+    Stabilizer,
+    StabilizerSettings,
+    StillSettings,
+)
 
 __all__ = [
     "FlowEstimator",
     "FlowSettings",
+    "DEFAULT_STABILIZER",
     "DEFAULT_STILL",
     "Motion",
     "STABILISER_FLOW",
     "Stabilizer",
+    "StabilizerSettings",
     "StillSettings",
     "backward_warp",
     "cut_distance",

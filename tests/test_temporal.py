@@ -13,6 +13,7 @@ from stylecut.core.temporal import (
     FlowEstimator,
     FlowSettings,
     Stabilizer,
+    StabilizerSettings,
     backward_warp,
     cut_distance,
     occlusion_mask,
@@ -367,7 +368,23 @@ def test_stabilizer_in_point_matches_a_full_render_after_warm_up():
 )
 def test_stabilizer_rejects_bad_settings(kwargs, name):
     with pytest.raises(ValueError, match=f"Received: {name}="):
+        StabilizerSettings(**kwargs)
+    with pytest.raises(ValueError, match=f"Received: {name}="):
         Stabilizer(**kwargs)
+
+
+def test_stabilizer_settings_and_overrides():
+    settings = StabilizerSettings(hold=0.95, still=None)
+    assert Stabilizer(settings).settings is settings
+    assert Stabilizer(settings).warm_up_length == 90  # 0.95^90 <= 0.01, no still hold
+    overridden = Stabilizer(settings, hold=0.85)
+    assert overridden.settings == StabilizerSettings(hold=0.85, still=None)
+    assert overridden.warm_up_length == Stabilizer(hold=0.85, still=None).warm_up_length == 29
+    assert type(StabilizerSettings(max_error=1).max_error) is float
+    with pytest.raises(TypeError, match="unknown settings blnd"):
+        Stabilizer(blnd=0.5)
+    with pytest.raises(ValueError, match="Received: settings=dict"):
+        Stabilizer({"hold": 0.9})  # type: ignore[arg-type]
 
 
 def test_stabilizer_rejects_bad_frames_and_strength():
