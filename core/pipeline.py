@@ -204,19 +204,8 @@ def render(
                 f"Range {start}..{stop} is outside {Path(source).name}, which has frames "
                 f"0..{n_frames - 1}. Received: start={start}, stop={stop}"
             )
-        return _run(
-            reader,
-            reader.rotation,
-            target,
-            stylizer,
-            curve,
-            settings,
-            start,
-            stop,
-            progress,
-            cancel,
-            on_note,
-        )
+        job = _RenderJob(reader, target, stylizer, curve, settings, range(start, stop), on_note)
+        return job.run(progress, cancel)
     finally:
         reader.close()
 
@@ -243,66 +232,93 @@ def _dropped_parts(reader: VideoReader) -> list[str]:
 _EDIT_LISTS = (".mp4", ".m4v", ".mov")
 
 
-def _run(
-    reader: VideoReader,
-    rotation: int,
-    target: Path,
-    stylizer: Stylizer,
-    curve: Curve,
-    settings: RenderSettings,
-    start: int,
-    stop: int,
-    progress: Callable[[Progress], None] | None,
-    cancel: threading.Event | None,
-    on_note: Callable[[str], None] | None,
-) -> RenderResult:
-    index = reader.index
-    tb = index.time_base
-    total = stop - start
-    rate, out_tb, cfr = _output_timing(reader, avi=target.suffix.lower() == ".avi")
-    # Both streams are rebased so that the first rendered frame is at 0: audio before it (an
-    # in-point, or a source whose video starts after its audio) is dropped, and audio after
-    # the last rendered frame too.
-    video_start = index.pts[start] * tb
-    video_end = (index.pts[stop] if stop < len(index) else index.pts[-1] + index.last_duration) * tb
-    batch_size = settings.batch_size or max(1, int(getattr(stylizer, "preferred_batch", 1)))
-    stabilizer = Stabilizer(settings.stabilizer) if settings.temporal is TemporalMode.STABLE else None
-    # Stabilisation is recursive: start K frames early so an in-point render matches a full one.
-    first = max(0, start - stabilizer.warm_up_length) if stabilizer is not None else start
-    audio = None
-    if settings.audio:
+class _RenderJob:
+    """One render, in named stages: the plan (frames, timing, audio range, stabiliser) here;
+    :meth:`decode`, :meth:`stylize` and :meth:`encode`, each on its own thread and joined by two
+    bounded queues; :meth:`run` opens the output and supervises them (progress, cancel, errors)."""
+
+    def __init__(self, reader: VideoReader, target: Path, stylizer: Stylizer, curve: Curve,
+                 settings: RenderSettings, frames: range,
+                 on_note: Callable[[str], None] | None) -> None:
+        self.reader, self.target, self.stylizer, self.curve = reader, target, stylizer, curve
+        self.settings, self.start, self.stop = settings, frames.start, frames.stop
+        self.total = len(frames)
+        self.index = index = reader.index
+        self.rate, self.out_tb, self.cfr = _output_timing(reader, avi=target.suffix.lower() == ".avi")
+        # Both streams are rebased so that the first rendered frame is at 0: audio before it (an
+        # in-point, or a source whose video starts after its audio) is dropped, and audio after
+        # the last rendered frame too.
+        stop = self.stop
+        self.video_start = index.pts[self.start] * index.time_base
+        self.video_end = (
+            index.pts[stop] if stop < len(index) else index.pts[-1] + index.last_duration
+        ) * index.time_base
+        self.batch_size = settings.batch_size or max(1, int(getattr(stylizer, "preferred_batch", 1)))
+        self.stabilizer = (
+            Stabilizer(settings.stabilizer) if settings.temporal is TemporalMode.STABLE else None
+        )
+        # Stabilisation is recursive: start K frames early so an in-point render matches a full one.
+        self.first = (
+            max(0, self.start - self.stabilizer.warm_up_length) if self.stabilizer is not None
+            else self.start
+        )
+        self.on_note = on_note
+        self.notes: list[str] = []
+        self.stop_flag = _Stop()
+        self.q_in: queue.Queue[Any] = queue.Queue(maxsize=settings.queue_size)
+        self.q_out: queue.Queue[Any] = queue.Queue(maxsize=settings.queue_size)
+        self.written = self.stylized = 0
+        self.finished = threading.Event()
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+        if self.on_note is not None:
+            self.on_note(text)
+
+    # --- the plan's audio and output ------------------------------------------------------------
+    def open_audio(self) -> AudioPassthrough | None:
+        """The source's audio over the rendered range, or None (no audio, or ``audio=False``)."""
+        if not self.settings.audio:
+            return None
         # From the start of a clip at 0, an AAC encoder's priming packet (pts < 0) stays where
         # the container has an edit list to hide it (MP4/MOV); Matroska has none and would
         # shift every stream by the priming instead, the first frame no longer at 0.
-        keep_priming = start == 0 and video_start <= 0 and target.suffix.lower() in _EDIT_LISTS
+        keep_priming = (self.start == 0 and self.video_start <= 0
+                        and self.target.suffix.lower() in _EDIT_LISTS)
         audio = AudioPassthrough(
-            reader.path,
-            start=None if keep_priming else video_start,
-            end=video_end,
-            shift=video_start,
+            self.reader.path,
+            start=None if keep_priming else self.video_start,
+            end=self.video_end,
+            shift=self.video_start,
         )
         if not audio.has_audio:
             audio.close()
-            audio = None
-    notes: list[str] = []
+            return None
+        return audio
 
-    def note(text: str) -> None:
-        notes.append(text)
-        if on_note is not None:
-            on_note(text)
+    def open_writer(self, temp: Path, audio: AudioPassthrough | None) -> VideoWriter:
+        size = self.settings.size
+        return VideoWriter(
+            temp,
+            width=size[0] if size else self.reader.width,
+            height=size[1] if size else self.reader.height,
+            rate=self.rate,
+            time_base=self.out_tb,
+            settings=self.settings.encode,
+            colour=self.reader.colour,
+            rotation=self.reader.rotation,
+            audio=audio,
+            format_hint=self.target.name,
+            on_note=self.note,
+        )
 
-    for text in _dropped_parts(reader):
-        note(text)
-
-    stop_flag = _Stop()
-    q_in: queue.Queue[Any] = queue.Queue(maxsize=settings.queue_size)
-    q_out: queue.Queue[Any] = queue.Queue(maxsize=settings.queue_size)
-    counters = {"written": 0, "stylized": 0}
-
-    def decode() -> None:
+    # --- the three stages (threads) -------------------------------------------------------------
+    def decode(self) -> None:
+        """Decode ``first..stop``, each frame with its strength and the stabiliser's motion."""
+        stabilizer, stop_flag = self.stabilizer, self.stop_flag
         try:
-            for frame in reader.frames(first, stop, size=settings.size):
-                strength = _strength(frame, curve)
+            for frame in self.reader.frames(self.first, self.stop, size=self.settings.size):
+                strength = _strength(frame, self.curve)
                 # The stabiliser's motion analysis needs input frames only: it runs here, ahead
                 # of (and alongside) the model on the other thread.
                 motion = (
@@ -312,81 +328,96 @@ def _run(
                 )
                 if motion is not None and motion.source is not None:  # still areas held
                     frame = replace(frame, image=motion.source)
-                if not _put(q_in, (frame, strength, motion), stop_flag):
+                if not _put(self.q_in, (frame, strength, motion), stop_flag):
                     return
-            _put(q_in, _END, stop_flag)
+            _put(self.q_in, _END, stop_flag)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
             stop_flag.fail(exc)
 
-    def stylize() -> None:
+    def stylize(self) -> None:
+        """Stylise the decoded frames in batches of ``batch_size``."""
+        stop_flag = self.stop_flag
         try:
             done = False
             while not done:
                 items: list[tuple[DecodedFrame, np.float32, Motion | None]] = []
-                while len(items) < batch_size:
-                    item = _get(q_in, stop_flag)
+                while len(items) < self.batch_size:
+                    item = _get(self.q_in, stop_flag)
                     if item is _END:
                         done = True
                         break
                     items.append(item)
                 if items:
                     batch, strengths, motions = (list(column) for column in zip(*items, strict=True))
-                    images, n = _stylize_batch(batch, np.array(strengths, np.float32), stylizer)
-                    counters["stylized"] += n
+                    images, n = _stylize_batch(batch, np.array(strengths, np.float32), self.stylizer)
+                    self.stylized += n
                     for item in zip(batch, images, strengths, motions, strict=True):
-                        if not _put(q_out, item, stop_flag):
+                        if not _put(self.q_out, item, stop_flag):
                             return
-            _put(q_out, _END, stop_flag)
+            _put(self.q_out, _END, stop_flag)
         except BaseException as exc:  # noqa: BLE001
             stop_flag.fail(exc)
 
-    t0 = time.perf_counter()
-    with AtomicOutput(target, overwrite=settings.overwrite) as atomic:
-        writer = VideoWriter(
-            atomic.temp,
-            width=settings.size[0] if settings.size else reader.width,
-            height=settings.size[1] if settings.size else reader.height,
-            rate=rate,
-            time_base=out_tb,
-            settings=settings.encode,
-            colour=reader.colour,
-            rotation=rotation,
-            audio=audio,
-            format_hint=target.name,
-            on_note=note,
-        )
-        finished = threading.Event()
+    def encode(self, writer: VideoWriter) -> None:
+        """Stabilise (``stable``) and write the frames from the in-point on, with their audio."""
+        stop_flag, stabilizer, start = self.stop_flag, self.stabilizer, self.start
+        try:
+            while True:
+                item = _get(self.q_out, stop_flag)
+                if item is _END:
+                    break
+                frame, image, strength, motion = item
+                if stabilizer is not None:
+                    # here, not on the model's thread: it overlaps the next batch's inference
+                    image = stabilizer.apply(motion, image, float(strength))
+                if frame.index < start:
+                    continue  # warm-up frame before the in-point: not written
+                # CFR: timestamps from the output's own frame index and rate; VFR: the
+                # source's, rebased to the first rendered frame.
+                out_pts = frame.index - start if self.cfr else frame.pts - self.index.pts[start]
+                writer.write(image, out_pts)
+                writer.write_audio_until(out_pts * self.out_tb)
+                self.written += 1
+            if not stop_flag.event.is_set():
+                writer.close(flush=True)
+                self.finished.set()
+        except OSError as exc:  # disk full, quota, I/O error while writing the output
+            stop_flag.fail(_write_error(exc, self.target, self.reader.path))
+        except BaseException as exc:  # noqa: BLE001
+            stop_flag.fail(exc)
 
-        def encode() -> None:
-            try:
-                while True:
-                    item = _get(q_out, stop_flag)
-                    if item is _END:
-                        break
-                    frame, image, strength, motion = item
-                    if stabilizer is not None:
-                        # here, not on the model's thread: it overlaps the next batch's inference
-                        image = stabilizer.apply(motion, image, float(strength))
-                    if frame.index < start:
-                        continue  # warm-up frame before the in-point: not written
-                    # CFR: timestamps from the output's own frame index and rate; VFR: the
-                    # source's, rebased to the first rendered frame.
-                    out_pts = frame.index - start if cfr else frame.pts - index.pts[start]
-                    writer.write(image, out_pts)
-                    writer.write_audio_until(out_pts * out_tb)
-                    counters["written"] += 1
-                if not stop_flag.event.is_set():
-                    writer.close(flush=True)
-                    finished.set()
-            except OSError as exc:  # disk full, quota, I/O error while writing the output
-                stop_flag.fail(_write_error(exc, target, reader.path))
-            except BaseException as exc:  # noqa: BLE001
-                stop_flag.fail(exc)
+    # --- supervision ----------------------------------------------------------------------------
+    def run(self, progress: Callable[[Progress], None] | None,
+            cancel: threading.Event | None) -> RenderResult:
+        """Render into a temp file, renamed onto the target only when every frame is written."""
+        audio = self.open_audio()
+        for text in _dropped_parts(self.reader):
+            self.note(text)
+        t0 = time.perf_counter()
+        with AtomicOutput(self.target, overwrite=self.settings.overwrite) as atomic:
+            writer = self.open_writer(atomic.temp, audio)
+            self._supervise(writer, progress, cancel, t0)
+            if self.written != self.total:
+                path = self.reader.path
+                raise SeekError(
+                    f"Decoded {self.written} of {self.total} frames from {path}; the file "
+                    f"may be truncated. Received: path={str(path)!r}"
+                )
+            atomic.commit()
+        elapsed = time.perf_counter() - t0
+        if progress is not None:
+            progress(Progress(self.total, self.total, elapsed))
+        self.notes.extend(n for n in writer.notes if n not in self.notes)
+        return RenderResult(self.target, self.total, self.stylized, elapsed, tuple(self.notes))
 
+    def _supervise(self, writer: VideoWriter, progress: Callable[[Progress], None] | None,
+                   cancel: threading.Event | None, t0: float) -> None:
+        """Run the three stages until the encoder ends; report progress, relay cancel, re-raise."""
+        stop_flag = self.stop_flag
         threads = [
-            threading.Thread(target=decode, name="stylecut-decode", daemon=True),
-            threading.Thread(target=stylize, name="stylecut-stylize", daemon=True),
-            threading.Thread(target=encode, name="stylecut-encode", daemon=True),
+            threading.Thread(target=self.decode, name="stylecut-decode", daemon=True),
+            threading.Thread(target=self.stylize, name="stylecut-stylize", daemon=True),
+            threading.Thread(target=self.encode, args=(writer,), name="stylecut-encode", daemon=True),
         ]
         unwinding = False
         try:
@@ -396,10 +427,10 @@ def _run(
             while threads[-1].is_alive():
                 threads[-1].join(timeout=0.1)
                 if cancel is not None and cancel.is_set():
-                    stop_flag.fail(RenderCancelled(f"Render of {target.name} was cancelled"))
-                if progress is not None and counters["written"] != last_report:
-                    last_report = counters["written"]
-                    progress(Progress(last_report, total, time.perf_counter() - t0))
+                    stop_flag.fail(RenderCancelled(f"Render of {self.target.name} was cancelled"))
+                if progress is not None and self.written != last_report:
+                    last_report = self.written
+                    progress(Progress(last_report, self.total, time.perf_counter() - t0))
         except BaseException as exc:
             unwinding = True
             stop_flag.fail(exc)
@@ -410,25 +441,14 @@ def _run(
                 # daemon that touches neither file) gets a grace period, not an unbounded wait.
                 # The decoder and encoder threads stop at their next queue poll.
                 t.join(timeout=_STYLIZE_GRACE if unwinding and t is threads[1] else None)
-            if not finished.is_set():
+            if not self.finished.is_set():
                 try:
                     writer.close(flush=False)
                 except OSError as exc:  # e.g. the trailer on a full disk: the file is discarded
                     if stop_flag.error is None:
-                        stop_flag.fail(_write_error(exc, target, reader.path))
+                        stop_flag.fail(_write_error(exc, self.target, self.reader.path))
         if stop_flag.error is not None:
             raise stop_flag.error
-        if counters["written"] != total:
-            raise SeekError(
-                f"Decoded {counters['written']} of {total} frames from {reader.path}; the file "
-                f"may be truncated. Received: path={str(reader.path)!r}"
-            )
-        atomic.commit()
-    elapsed = time.perf_counter() - t0
-    if progress is not None:
-        progress(Progress(total, total, elapsed))
-    notes.extend(n for n in writer.notes if n not in notes)
-    return RenderResult(target, total, counters["stylized"], elapsed, tuple(notes))
 
 
 def _output_timing(reader: VideoReader, *, avi: bool = False) -> tuple[Fraction, Fraction, bool]:

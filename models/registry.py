@@ -17,7 +17,7 @@ from typing import Any
 from stylecut.core.errors import ModelError, StyleNotFoundError
 
 __all__ = [
-    "StyleCard", "default_style", "find_style", "list_styles", "load_stylizer", "save_style",
+    "CardSummary", "StyleCard", "default_style", "find_style", "list_styles", "load_stylizer", "save_style",
     "shipped_styles_dir", "user_styles_dir",
 ]
 
@@ -34,11 +34,63 @@ def shipped_styles_dir() -> Path:
 
 
 def user_styles_dir() -> Path:
-    """Folder for user-trained styles (``$STYLECUT_STYLES`` or ``~/.local/share/stylecut/styles``)."""
+    """Folder for user-trained styles: ``$STYLECUT_STYLES``, else ``$XDG_DATA_HOME/stylecut/styles``
+    (``~/.local/share/stylecut/styles``)."""
     env = os.environ.get("STYLECUT_STYLES")
     if env:
         return Path(env).expanduser()
-    return Path.home() / ".local" / "share" / "stylecut" / "styles"
+    data_home = os.environ.get("XDG_DATA_HOME")
+    base = Path(data_home).expanduser() if data_home else Path.home() / ".local" / "share"
+    return base / "stylecut" / "styles"
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _numbers(table: object, keys: tuple[str, ...]) -> dict[str, float]:
+    if not isinstance(table, dict):
+        return {}
+    return {k: v for k in keys if (v := _number(table.get(k))) is not None}
+
+
+@dataclass(frozen=True)
+class CardSummary:
+    """What ``stylecut styles`` shows of a card, typed: training steps and ``--init``, training
+    minutes, the evaluation's ratios to Reinhard (texture/colour/stroke) and its structure and
+    diversity, the tone anchor. Missing or malformed entries are None or left out."""
+
+    steps: int | None = None
+    init: str | None = None
+    wall_time_s: float | None = None
+    wall_time_with_init_s: float | None = None
+    ratios: dict[str, float] = field(default_factory=dict)
+    output: dict[str, float] = field(default_factory=dict)
+    tone_anchor: float | None = None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> CardSummary:
+        """The summary of a card's JSON object (lenient: what is not there is not shown)."""
+        training, evaluation = _table(data, "training"), _table(data, "evaluation")
+        config = _table(training, "config")
+        ratios = evaluation.get("ratios")
+        anchor = data.get("tone_anchor")
+        steps = training.get("steps")
+        return cls(
+            steps=steps if isinstance(steps, int) and not isinstance(steps, bool) else None,
+            init=config.get("init") if isinstance(config.get("init"), str) else None,
+            wall_time_s=_number(training.get("wall_time_s")),
+            wall_time_with_init_s=_number(training.get("wall_time_with_init_s")),
+            ratios=_numbers(ratios.get("reinhard") if isinstance(ratios, dict) else None,
+                            ("texture", "colour", "stroke")),
+            output=_numbers(evaluation.get("output"), ("structure", "diversity")),
+            tone_anchor=_number(anchor.get("strength")) if isinstance(anchor, dict) else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -58,6 +110,11 @@ class StyleCard:
             licence = source.get("licence") or source.get("license") or ""
             return ", ".join(x for x in (title, licence) if x)
         return str(source)
+
+    @property
+    def summary(self) -> CardSummary:
+        """The card's training and evaluation summary (:class:`CardSummary`)."""
+        return CardSummary.from_data(self.data)
 
     @classmethod
     def from_json(cls, card_path: Path) -> StyleCard:

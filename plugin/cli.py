@@ -341,27 +341,20 @@ def styles_cmd(as_json: bool) -> None:
 def _card_lines(card: StyleCard) -> list[str]:
     """A style card's description, training and evaluation summary, and path."""
     lines = [card.description] if card.description else []
-    training = card.data.get("training") or {}
-    parts = []
-    init = (training.get("config") or {}).get("init")
-    if isinstance(training.get("steps"), int):
-        parts.append(f"{training['steps']} steps" + (f" from {init}" if isinstance(init, str) else ""))
-    if isinstance(training.get("wall_time_s"), (int, float)):
-        minutes = f"{training['wall_time_s'] / 60:.0f} min training"
-        if isinstance(training.get("wall_time_with_init_s"), (int, float)):
-            minutes += f" ({training['wall_time_with_init_s'] / 60:.0f} min with its --init)"
+    summary, parts = card.summary, []
+    if summary.steps is not None:
+        parts.append(f"{summary.steps} steps" + (f" from {summary.init}" if summary.init else ""))
+    if summary.wall_time_s is not None:
+        minutes = f"{summary.wall_time_s / 60:.0f} min training"
+        if summary.wall_time_with_init_s is not None:
+            minutes += f" ({summary.wall_time_with_init_s / 60:.0f} min with its --init)"
         parts.append(minutes)
-    evaluation = card.data.get("evaluation") or {}
-    ratios = (evaluation.get("ratios") or {}).get("reinhard") or {}
-    output = evaluation.get("output") or {}
-    if ratios:
-        parts.append("vs Reinhard: " + ", ".join(
-            f"{k} {ratios[k]:.2f}x" for k in ("texture", "colour", "stroke") if k in ratios))
-    if output:
-        parts.append(", ".join(f"{k} {output[k]:.2f}" for k in ("structure", "diversity") if k in output))
-    anchor = card.data.get("tone_anchor")
-    if isinstance(anchor, dict) and isinstance(anchor.get("strength"), (int, float)):
-        parts.append(f"tone anchor {anchor['strength']:g}")
+    if summary.ratios:
+        parts.append("vs Reinhard: " + ", ".join(f"{k} {v:.2f}x" for k, v in summary.ratios.items()))
+    if summary.output:
+        parts.append(", ".join(f"{k} {v:.2f}" for k, v in summary.output.items()))
+    if summary.tone_anchor is not None:
+        parts.append(f"tone anchor {summary.tone_anchor:g}")
     if parts:
         lines.append("; ".join(parts))
     lines.append(str(card.card_path))

@@ -15,7 +15,7 @@ from .cli import cli
 from .progress import format_duration
 
 if TYPE_CHECKING:  # the module imports Keras: the CLI must load without it
-    from stylecut.models.training import TrainStatus
+    from stylecut.models.train_config import TrainResult, TrainStatus
 
 _Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -76,28 +76,28 @@ def _tone_anchor_card(strength: float) -> dict[str, Any] | None:
     return anchor.to_dict() if anchor.strength else None
 
 
-def _save(out_dir: Path, name: str, result: dict[str, Any], install: bool, command: str,
+def _save(out_dir: Path, name: str, result: TrainResult, install: bool, command: str,
           tone_anchor: dict[str, Any] | None = None, **training: object) -> None:
     """Write the style of a training ``result`` (``train``'s or ``checkpoint_style``'s) with its
     card into ``out_dir`` (the card path on stdout) and, with ``install``, the user folder."""
     from stylecut.models.registry import save_style, user_styles_dir
 
-    trained: dict[str, object] = {"steps": result["steps"], "recipe": result["recipe"], **training}
-    if result["wall_time"] is not None:
-        trained["wall_time_s"] = round(result["wall_time"], 1)
-    trained.update({"machine": "this run", "config": result["config"]})
-    chain = _init_chain(result["config"].get("init"))
+    trained: dict[str, object] = {"steps": result.steps, "recipe": result.recipe, **training}
+    if result.wall_time is not None:
+        trained["wall_time_s"] = round(result.wall_time, 1)
+    trained.update({"machine": "this run", "config": result.config})
+    chain = _init_chain(result.config.get("init"))
     if chain:
         trained["init_chain"] = chain
         walls = [w for w in (c["wall_time_s"] for c in chain) if isinstance(w, (int, float))]
-        if result["wall_time"] is not None and len(walls) == len(chain):
+        if result.wall_time is not None and len(walls) == len(chain):
             prior = sum(float(w) for w in walls)
-            trained["wall_time_with_init_s"] = round(result["wall_time"] + prior, 1)
-    card = {"style_source": result["style_source"], "training": trained,
-            "evaluation": {"held_out": result["held_out"]}}
+            trained["wall_time_with_init_s"] = round(result.wall_time + prior, 1)
+    card = {"style_source": result.style_source, "training": trained,
+            "evaluation": {"held_out": list(result.held_out)}}
     if tone_anchor:
         card["tone_anchor"] = tone_anchor
-    generator, config = result["generator"], result["generator_config"]
+    generator, config = result.generator, result.generator_config
     saved = save_style(out_dir, name, generator, config, card)
     click.echo(str(saved.card_path))
     if install:
@@ -430,7 +430,7 @@ def export_style_cmd(
     from stylecut.models.training import checkpoint_style
 
     result = checkpoint_style(run_dir, step, data_root=data_root)
-    _save(out_dir or run_dir / f"step-{result['steps']}", name or result["config"]["name"], result, install,
+    _save(out_dir or run_dir / f"step-{result.steps}", name or result.config["name"], result, install,
           "export-style", tone_anchor=anchor, checkpoint_of=str(run_dir))
 
 

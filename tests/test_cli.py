@@ -422,3 +422,38 @@ def test_render_trims_audio_before_a_late_video_start(runner: CliRunner, tmp_pat
     assert 0 <= audio[0][0] < packet + 0.001
     end = audio[-1][0] + audio[-1][1]
     assert frames / 24 <= end < frames / 24 + packet + 0.001
+
+
+def test_card_summary_is_typed_and_lenient():
+    from stylecut.models.registry import CardSummary
+
+    full = CardSummary.from_data({
+        "training": {"steps": 300, "wall_time_s": 120.0, "wall_time_with_init_s": 600,
+                     "config": {"init": "starry_night"}},
+        "evaluation": {"ratios": {"reinhard": {"texture": 0.4, "colour": 1, "stroke": 0.5, "x": 9}},
+                       "output": {"structure": 0.8, "diversity": 0.7, "texture": 0.01}},
+        "tone_anchor": {"strength": 0.3},
+    })
+    assert full == CardSummary(steps=300, init="starry_night", wall_time_s=120.0,
+                               wall_time_with_init_s=600.0,
+                               ratios={"texture": 0.4, "colour": 1.0, "stroke": 0.5},
+                               output={"structure": 0.8, "diversity": 0.7}, tone_anchor=0.3)
+    # wrong types are left out instead of breaking `stylecut styles`
+    bad = CardSummary.from_data({"training": {"steps": True, "wall_time_s": "long", "config": []},
+                                 "evaluation": {"ratios": ["x"], "output": {"structure": None}},
+                                 "tone_anchor": 0.3})
+    assert bad == CardSummary()
+    assert CardSummary.from_data({"training": "x", "evaluation": 3}) == CardSummary()
+
+
+def test_user_styles_folder_follows_the_environment(monkeypatch, tmp_path):
+    from stylecut.models import user_styles_dir
+
+    monkeypatch.delenv("STYLECUT_STYLES", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert user_styles_dir() == tmp_path / "data" / "stylecut" / "styles"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert user_styles_dir() == tmp_path / "home" / ".local" / "share" / "stylecut" / "styles"
+    monkeypatch.setenv("STYLECUT_STYLES", str(tmp_path / "mine"))
+    assert user_styles_dir() == tmp_path / "mine"

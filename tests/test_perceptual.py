@@ -158,7 +158,7 @@ def test_max_minutes_stops_at_the_wall_time_and_the_card_says_the_recipe(tiny_da
     root, style = tiny_data
     cfg = _config(root, style, tmp_path / "run", steps=50, w_adv=0.0, max_minutes=1e-4)
     result = train(cfg, data_root=root)
-    assert result["steps"] == 1 and result["recipe"] == "perceptual"
+    assert result.steps == 1 and result.recipe == "perceptual"
     assert (tmp_path / "run" / "checkpoints" / "step-0000001.json").exists()
     exported = CliRunner().invoke(cli, ["export-style", str(tmp_path / "run"), "--out", str(tmp_path / "s")])
     assert exported.exit_code == 0, exported.output

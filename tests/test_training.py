@@ -205,8 +205,8 @@ def test_resume_continues_exactly(tiny_data, tmp_path: Path):
     # ... equals 2 steps, then a resume for 2 more
     train(tiny_config(root, style, tmp_path / "split", steps=2), data_root=root)
     resumed = train(tiny_config(root, style, tmp_path / "split", steps=4), data_root=root, resume=True)
-    assert resumed["steps"] == 4
-    t_full, t_res = full["trainer"], resumed["trainer"]
+    assert resumed.steps == 4
+    t_full, t_res = full.trainer, resumed.trainer
     # the data stream continues exactly where it stopped
     assert t_res.rng.bit_generator.state == t_full.rng.bit_generator.state
     assert int(t_res.opt_g.iterations.numpy()) == int(t_full.opt_g.iterations.numpy()) == 4
@@ -323,7 +323,7 @@ def test_export_style_from_a_checkpoint(tiny_data, tmp_path: Path):
     root, style = tiny_data
     run = tmp_path / "run"
     result = train(tiny_config(root, style, run, precision="float32"), data_root=root)
-    final = [w.copy() for w in result["generator"].get_weights()]
+    final = [w.copy() for w in result.generator.get_weights()]
     runner = CliRunner()
     latest = runner.invoke(cli, ["export-style", str(run)])  # default: the latest checkpoint (step 2)
     assert latest.exit_code == 0, latest.output
@@ -333,10 +333,10 @@ def test_export_style_from_a_checkpoint(tiny_data, tmp_path: Path):
     assert first.exit_code == 0, first.output
     card = json.loads((tmp_path / "s" / "tiny_1.json").read_text())
     state = json.loads((run / "checkpoints" / "step-0000001.json").read_text())
-    assert state["held_out"] == result["held_out"] and state["style_source"] == result["style_source"]
+    assert state["held_out"] == list(result.held_out) and state["style_source"] == result.style_source
     assert card["training"]["steps"] == 1
     assert card["training"]["wall_time_s"] == round(state["wall_time"], 1) > 0
-    assert card["evaluation"]["held_out"] == result["held_out"]
+    assert card["evaluation"]["held_out"] == list(result.held_out)
     assert card["style_source"]["file"] == "style.png" and "tone_anchor" not in card
     export = ["export-style", str(run), "--tone-anchor"]
     anchored = runner.invoke(cli, [*export, "0.3", "--out", str(tmp_path / "a")])
@@ -366,7 +366,7 @@ def test_export_style_from_a_checkpoint(tiny_data, tmp_path: Path):
                               "--out", str(tmp_path / "old")])
     assert old.exit_code == 0, old.output
     old_card = json.loads((tmp_path / "old" / "tiny.json").read_text())
-    assert old_card["evaluation"]["held_out"] == result["held_out"]
+    assert old_card["evaluation"]["held_out"] == list(result.held_out)
     assert old_card["style_source"] == card["style_source"] and "wall_time_s" not in old_card["training"]
     bad = runner.invoke(cli, ["export-style", str(run), "--step", "7"])
     assert bad.exit_code == 2 and "checkpoints at steps [1, 2]" in bad.output
