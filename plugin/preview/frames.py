@@ -316,11 +316,22 @@ class FrameServer:
         self._proxy_path: Path | None = None
         self._nearest_frames = max(1, int(round(_NEAREST_SECONDS * len(self.index) / max(
             float(self.index.duration), 1e-6))))
-        self.stats = {"cache": 0, "proxy": 0, "original": 0, "stylized": 0, "dropped": 0}
+        self._stats = {"cache": 0, "proxy": 0, "original": 0, "stylized": 0, "dropped": 0}
         self._thread = threading.Thread(target=self._run, name="stylecut-preview-frames", daemon=True)
         self._thread.start()
 
     # ------------------------------------------------------------------ settings (any thread)
+    @property
+    def stats(self) -> dict[str, int]:
+        """Frames served from the cache, the proxy and the original, frames stylised, and
+        requests dropped because a newer one replaced them (a snapshot)."""
+        with self._lock:
+            return dict(self._stats)
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self._stats[what] += 1
+
     def set_style(self, name: str | None, stylizer: Stylizer | None) -> None:
         with self._lock:
             self._settings.style = name if stylizer is not None else None
@@ -377,16 +388,16 @@ class FrameServer:
         if hit is not None:
             with self._lock:
                 if self._slot is not None:
-                    self.stats["dropped"] += 1
+                    self._stats["dropped"] += 1
                 self._slot = None  # whatever was waiting is stale now
-            self.stats["cache"] += 1
+                self._stats["cache"] += 1
             original, styled = hit
             self._deliver(ServedFrame(frame, frame, serial, original, styled, strength, settings.scale,
                                       True, "cache", key[1] or None, now, time.perf_counter(), playback))
             return serial
         with self._lock:
             if self._slot is not None:
-                self.stats["dropped"] += 1
+                self._stats["dropped"] += 1
             self._slot = _Request(frame, serial, playback, now)
             self._wake.notify()
         if not playback:
@@ -498,7 +509,7 @@ class _Worker:
         frames = image[None]
         out = check_stylized(stylizer.stylize(frames, np.array([strength], np.float32)), frames,
                              f"Stylizer {stylizer.name!r}")
-        self.s.stats["stylized"] += 1
+        self.s._count("stylized")
         return out[0]
 
     # --- serving ---------------------------------------------------------------------------
@@ -543,7 +554,7 @@ class _Worker:
                 source = "original"
             original = self._orientate(image)
             s.decoded.put(dkey, original, original.nbytes)
-            s.stats[source] += 1
+            s._count(source)
         if s._superseded(req) and not req.playback:
             return
         styled = self._stylize(settings.stylizer, original, strength)
