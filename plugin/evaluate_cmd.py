@@ -110,7 +110,9 @@ def _speed(stylizer: Any) -> dict[str, Any]:
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: ./stylecut-eval/<style>).")
 @click.option("--data-root", type=click.Path(path_type=Path), default=Path("../shared/data"),
-              show_default=True, help="Folder the card's relative image paths are resolved against.")
+              show_default=True, envvar="STYLECUT_DATA",
+              help="Folder the card's relative image paths (its held-out photos and painting) are "
+              "resolved against: the data the style was trained on (env STYLECUT_DATA).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the metrics' random patches/directions and the noise control.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of Markdown.")
@@ -127,6 +129,11 @@ def evaluate_cmd(style: str, content: tuple[Path, ...], style_image: tuple[Path,
         if not content_paths:
             raise click.UsageError(f"Style {card.name!r} lists no evaluation.held_out images; "
                                    "give --content DIR.")
+        if not any(p.exists() for p in content_paths):
+            raise click.UsageError(
+                f"None of style {card.name!r}'s {len(content_paths)} held-out photos is under "
+                f"{data_root} (they are relative to the data it was trained on); give --data-root "
+                f"FOLDER (or set STYLECUT_DATA) or --content PHOTOS. Received: data_root={str(data_root)!r}")
         content_paths = _image_paths(content_paths, "content")
     chosen = set(validation_split([p.name for p in content_paths], split))  # names: any data root
     content_paths = [p for p in content_paths if p.name in chosen]

@@ -125,6 +125,20 @@ def test_cli_evaluate_missing_content_is_one_line_error(eval_data: Path, tmp_pat
     assert result.exit_code == 2 and "holds no images" in result.stderr
 
 
+def test_cli_evaluate_without_the_training_data_names_the_data_root(eval_data: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    card = eval_data / "zoo" / "tiny-eval.json"
+    result = _run("evaluate", "--style", card, "--data-root", tmp_path / "elsewhere", "--out", tmp_path / "r")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "None of style 'tiny-eval'" in lines[0] and "--data-root" in lines[0]
+    assert f"Received: data_root={str(tmp_path / 'elsewhere')!r}" in lines[0]
+    monkeypatch.setenv("STYLECUT_DATA", str(eval_data))  # the environment's data root is used
+    result = _run("evaluate", "--style", card, "--limit", 1, "--out", tmp_path / "r", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["content_files"] == [str(eval_data / "content" / "c0.png")]
+
+
 def test_validation_and_test_splits_are_disjoint_halves_fixed_by_name() -> None:
     from stylecut.models.data import validation_split
 
