@@ -234,7 +234,6 @@ class Stabilizer:
             raise TypeError(f"Stabilizer() got unknown settings {', '.join(unknown)}. "
                             f"Accepted: {', '.join(f.name for f in fields(StabilizerSettings))}")
         self.settings = replace(settings, **overrides) if overrides else settings
-        self._still = self.settings.still
         self._flow = FlowEstimator(self.settings.flow)
         self._input: _InputHistory | None = None
         self._output: np.ndarray | None = None
@@ -254,13 +253,14 @@ class Stabilizer:
 
     @property
     def still(self) -> StillSettings | None:
-        return self._still
+        return self.settings.still
 
     @property
     def warm_up_length(self) -> int:
         """Frames to feed before an in-point so the output matches a full render: the longest
         memory, ``hold`` or ``still.hold``, decays to ``hold^K <= 0.01``."""
-        hold = max(self.settings.hold, self._still.hold if self._still is not None else 0.0)
+        still = self.settings.still
+        hold = max(self.settings.hold, still.hold if still is not None else 0.0)
         return max(1, math.ceil(math.log(0.01) / math.log(hold)))
 
     def reset(self) -> None:
@@ -294,7 +294,7 @@ class Stabilizer:
             or previous.shape != inp.shape
             or _thumb_distance(previous.thumb, thumb) > self.settings.cut_threshold
         ):
-            steady = self._still is not None and self._still.steady_input
+            steady = self.settings.still is not None and self.settings.still.steady_input
             held = inp.astype(np.float32) if steady else None
             self._input = _InputHistory(grey, thumb, small, inp.shape, level, held)
             return Motion(True)
@@ -304,9 +304,10 @@ class Stabilizer:
 
     def _level(self, grey: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
         """The blurred float luma the still test compares (reduced grid), or None when off."""
-        if self._still is None:
+        still = self.settings.still
+        if still is None:
             return None
-        sigma = self._still.sigma * grey.shape[1] / shape[1]
+        sigma = still.sigma * grey.shape[1] / shape[1]
         return cv2.GaussianBlur(grey.astype(np.float32), (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
 
     def _stillness(
@@ -314,7 +315,7 @@ class Stabilizer:
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Per-pixel stillness in [0, 1] on the reduced grid (``unit``: its size ÷ the frame's)
         and the updated reference; (None, None) when the still hold is off."""
-        still = self._still
+        still = self.settings.still
         if still is None or reference is None or level is None:
             return None, None
         diff = cv2.absdiff(level, reference)
@@ -411,12 +412,12 @@ class Stabilizer:
         weight *= np.float32(p.blend) + np.float32(p.hold - p.blend) * static
         still, reference = self._stillness(previous.reference, level, sw / w)
         keep: np.ndarray | None = None
-        if still is not None and self._still is not None:
+        if still is not None and p.still is not None:
             # still pixels: the previous output in place (the flow scaled down to 0), kept at still.hold
             moving = np.float32(1.0) - still
             fx = fx * moving
             fy = fy * moving
-            keep = still * np.float32(self._still.hold)
+            keep = still * np.float32(p.still.hold)
             weight = weight * moving + keep
         if (sh, sw) != (h, w):
             size = (w, h)
