@@ -63,7 +63,7 @@ def write_pins(path: Path = CONSTRAINTS) -> int:
     freeze = subprocess.run([sys.executable, "-m", "pip", "freeze", "--all"], capture_output=True,
                             text=True, check=True).stdout.splitlines()
     pins = [line + MARKER for line in freeze
-            if "==" in line and canonical(line.split("==")[0]) not in NOT_PINNED]
+            if "==" in line and not line.startswith("#") and canonical(line.split("==")[0]) not in NOT_PINNED]
     path.write_text("\n".join(header + sorted(pins, key=str.lower)) + "\n")
     return len(pins)
 

@@ -1,4 +1,4 @@
-"""Adversarial + perceptual training of a style generator (TensorFlow backend).
+"""Adversarial + perceptual training of a style generator on any Keras 3 backend.
 
 The generator learns against a multi-scale PatchGAN (non-saturating BCE by default) and, with
 ``w_style`` > 0, Gram-matrix style and content losses on frozen VGG16 features
@@ -17,17 +17,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from stylecut.core.errors import ModelError  # noqa: E402
-from stylecut.core.metrics import diversity_ratio  # noqa: E402
-from stylecut.core.sheets import contact_sheet, save_png  # noqa: E402
+import keras
+import numpy as np
+from keras import ops
+from stylecut.core.errors import ModelError
+from stylecut.core.metrics import diversity_ratio
+from stylecut.core.sheets import contact_sheet, save_png
 
-from .data import ImageSet, load_images, manifest_entry, random_crops, split_held_out  # noqa: E402
-from .discriminators import MultiScaleDiscriminator  # noqa: E402
-from .generators import GeneratorConfig, build_generator  # noqa: E402
-from .losses import (  # noqa: E402
+from .data import ImageSet, load_images, manifest_entry, random_crops, split_held_out
+from .discriminators import MultiScaleDiscriminator
+from .generators import GeneratorConfig, build_generator
+from .losses import (
     RandomFeatures,
     colour_moment_loss,
     content_loss,
@@ -39,41 +39,32 @@ from .losses import (  # noqa: E402
     raster_loss,
     temporal_loss,
 )
-from .perceptual import (  # noqa: E402
+from .perceptual import (
     VGGFeatures,
     gram_matrix,
     perceptual_content_loss,
     perceptual_style_loss,
     total_variation,
 )
-from .train_config import (  # noqa: E402
+from .train_config import (
     COLOUR_MATCH,
     TrainConfig,
     TrainResult,
     TrainStatus,
     recipe_name,
 )
+from .train_step import make_train_step
 
 __all__ = [
     "COLOUR_MATCH", "TrainConfig", "TrainResult", "TrainStatus", "checkpoint_style", "train",
 ]
 
-class _LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+def _learning_rate(base: float, step: int, steps: int, start: float, time_fraction: float) -> float:
     """Constant until ``start`` of the run, then down to 10 % at its end; the run's progress is
     its step ÷ steps or, with a wall-time limit, the larger of that and ``time_fraction``."""
-
-    def __init__(self, lr: float, steps: int, start: float, time_fraction: Any = None) -> None:
-        self.lr, self.steps, self.start, self.time_fraction = lr, steps, start, time_fraction
-
-    def __call__(self, step: Any) -> Any:
-        progress = tf.cast(step, tf.float32) / self.steps
-        if self.time_fraction is not None:
-            progress = tf.maximum(progress, self.time_fraction)
-        frac = tf.clip_by_value((progress - self.start) / max(1e-6, 1.0 - self.start), 0.0, 1.0)
-        return self.lr * (1.0 - 0.9 * frac)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"lr": self.lr, "steps": self.steps, "start": self.start}
+    progress = max(step / steps, time_fraction)
+    frac = min(1.0, max(0.0, (progress - start) / max(1e-6, 1.0 - start)))
+    return base * (1.0 - 0.9 * frac)
 
 
 class _Trainer:
@@ -88,7 +79,7 @@ class _Trainer:
             self.g = build_generator(cfg.generator)
             self.d = MultiScaleDiscriminator(cfg.discriminator)
             self.d.build((None, cfg.crop, cfg.crop, 3))
-            self.d(tf.zeros((1, cfg.crop, cfg.crop, 3)))
+            self.d(ops.zeros((1, cfg.crop, cfg.crop, 3)))
             self.vgg = VGGFeatures(cfg.perceptual.layers) if cfg.uses_vgg else None
         finally:
             keras.mixed_precision.set_global_policy(previous)
@@ -96,33 +87,21 @@ class _Trainer:
         self.g_ema.set_weights(self.g.get_weights())
         self.features = RandomFeatures() if cfg.w_gram > 0 else None
         if self.features is not None:
-            self.features(tf.zeros((1, 64, 64, 3)))
-        # fraction of max_minutes trained so far (set before each step by train())
-        self.time_fraction = tf.Variable(0.0, trainable=False) if cfg.max_minutes else None
-        self.opt_g = keras.optimizers.Adam(
-            _LinearDecay(cfg.lr_g, cfg.steps, cfg.decay_start, self.time_fraction), 0.5, 0.99)
-        self.opt_d = keras.optimizers.Adam(
-            _LinearDecay(cfg.lr_d, cfg.steps, cfg.decay_start, self.time_fraction), 0.5, 0.99)
+            self.features(ops.zeros((1, 64, 64, 3)))
+        self.adversarial = cfg.w_adv > 0
+        self.opt_g = keras.optimizers.Adam(cfg.lr_g, 0.5, 0.99)
+        self.opt_d = keras.optimizers.Adam(cfg.lr_d, 0.5, 0.99)
         self.opt_g.build(self.g.trainable_variables)
         self.opt_d.build(self.d.trainable_variables)
         self.seed = keras.random.SeedGenerator(cfg.seed)
-        self.step = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.steps_done = 0
         self.rng = np.random.default_rng(cfg.seed)
-        self.ckpt = tf.train.Checkpoint(
-            g=self.g,
-            d=self.d,
-            g_ema=self.g_ema,
-            opt_g=self.opt_g,
-            opt_d=self.opt_d,
-            step=self.step,
-            seed=self.seed.state,
-        )
         self.data_root = data_root
         self.resumed_wall_time = 0.0  # training seconds before this process (set by restore)
         self._load_data()
         self.style_source = _style_source(cfg.style, cfg.style_video)
         self.gram_targets = self._gram_targets() if cfg.w_style > 0 else {}
-        self._train_step = tf.function(self._step_impl, reduce_retracing=True)
+        self._step_fn = make_train_step(self)
 
     # --- data -------------------------------------------------------------------------------
     def _load_data(self) -> None:
@@ -142,8 +121,8 @@ class _Trainer:
         for img in pool[:n]:
             h, w = img.shape[:2]
             s = 256 / min(h, w)
-            img = keras.ops.convert_to_numpy(
-                tf.image.resize(img[None], (round(h * s), round(w * s)), antialias=True)
+            img = ops.convert_to_numpy(
+                ops.image.resize(img[None].astype(np.float32), (round(h * s), round(w * s)), antialias=True)
             )[0]
             h, w = img.shape[:2]
             fixed.append(np.clip(img[: h - h % m, : w - w % m], 0, 255).astype(np.uint8))
@@ -180,90 +159,103 @@ class _Trainer:
         rng = np.random.default_rng(c.seed + 1)
         sums: dict[str, Any] = {}
         for _ in range(batches):
-            feats = self.vgg(tf.constant(self._style_batch(rng, rotate=False)))  # [-1, 1] floats
+            feats = self.vgg(ops.convert_to_tensor(self._style_batch(rng, rotate=False)))  # [-1, 1] floats
             for layer in c.perceptual.style_layers:
-                g = tf.reduce_sum(gram_matrix(feats[layer]), axis=0)
+                g = ops.sum(gram_matrix(feats[layer]), axis=0)
                 sums[layer] = sums[layer] + g if layer in sums else g
-        return {k: tf.constant(v / float(batches * c.batch)) for k, v in sums.items()}
+        return {k: v / float(batches * c.batch) for k, v in sums.items()}
 
     # --- one step -----------------------------------------------------------------------------
-    def _step_impl(self, content: Any, style: Any) -> dict[str, Any]:
+    def losses(self, content: Any, style: Any) -> tuple[Any, Any, dict[str, Any]]:
+        """(generator loss, discriminator loss or None, named losses) for one batch, written with
+        ``keras.ops`` only (``models.train_step`` takes the gradients on each backend)."""
         c = self.cfg
-        with tf.GradientTape(persistent=True) as tape:
-            fake = tf.cast(self.g(content, training=True), tf.float32)
-            cont = content_loss(content, fake)
-            colour = colour_moment_loss(fake, style, per_image=c.colour_match == "image")
-            losses = {"content": cont, "colour": colour}
-            g_loss = c.w_content * cont + c.w_colour * colour
-            if c.w_adv > 0:
-                d_real = self.d(diff_augment(style, self.seed), training=True)
-                d_fake = self.d(diff_augment(tf.stop_gradient(fake), self.seed), training=True)
-                d_loss = discriminator_loss(
-                    [tf.cast(x, tf.float32) for x in d_real], [tf.cast(x, tf.float32) for x in d_fake], c.loss
-                )
-                g_fake = self.d(diff_augment(fake, self.seed), training=True)
-                adv = generator_adversarial_loss([tf.cast(x, tf.float32) for x in g_fake], c.loss)
-                g_loss += c.w_adv * adv
-                losses.update(d=d_loss, adv=adv)
-            if self.vgg is not None:
-                f_out = self.vgg(fake)
-                if c.w_style > 0:
-                    vgg_style = perceptual_style_loss(f_out, self.gram_targets, c.perceptual)
-                    g_loss += c.w_style * vgg_style
-                    losses["style"] = vgg_style
-                if c.w_perceptual_content > 0:
-                    layer = c.perceptual.content_layer
-                    f_in = {layer: tf.stop_gradient(self.vgg(content, until=layer)[layer])}
-                    vgg_content = perceptual_content_loss(f_in, f_out, layer)
-                    g_loss += c.w_perceptual_content * vgg_content
-                    losses["vgg_content"] = vgg_content
-            if c.w_tv > 0:
-                tv = total_variation(fake)
-                g_loss += c.w_tv * tv
-                losses["tv"] = tv
-            if c.w_raster > 0:
-                raster = raster_loss(content, fake)
-                g_loss += c.w_raster * raster
-                losses["raster"] = raster
-            if c.w_layout > 0:
-                layout = layout_loss(content, fake)
-                g_loss += c.w_layout * layout
-                losses["layout"] = layout
-            if c.w_temporal > 0:
-                temp = tf.cast(
-                    temporal_loss(self.g, content, fake, self.seed, noise=c.temporal_noise), tf.float32
-                )
-                g_loss += c.w_temporal * temp
-                losses["temporal"] = temp
-            if self.features is not None:
-                gram = gram_style_loss(self.features, fake, style)
-                g_loss += c.w_gram * gram
-                losses["gram"] = gram
-        if c.w_adv > 0:
-            d_grads = tape.gradient(d_loss, self.d.trainable_variables)
-            self.opt_d.apply_gradients(zip(d_grads, self.d.trainable_variables, strict=True))
-        g_grads = tape.gradient(g_loss, self.g.trainable_variables)
-        del tape
-        self.opt_g.apply_gradients(zip(g_grads, self.g.trainable_variables, strict=True))
-        decay = tf.minimum(
-            c.ema, (1.0 + tf.cast(self.step, tf.float32)) / (10.0 + tf.cast(self.step, tf.float32))
-        )
-        for ema_w, w in zip(self.g_ema.weights, self.g.weights, strict=True):
-            ema_w.assign(decay * ema_w + (1.0 - decay) * tf.cast(w, ema_w.dtype))
-        self.step.assign_add(1)
+        fake = ops.cast(self.g(content, training=True), "float32")
+        cont = content_loss(content, fake)
+        colour = colour_moment_loss(fake, style, per_image=c.colour_match == "image")
+        losses = {"content": cont, "colour": colour}
+        g_loss = c.w_content * cont + c.w_colour * colour
+        d_loss = None
+        if self.adversarial:
+            def f32(xs: list[Any]) -> list[Any]:
+                return [ops.cast(x, "float32") for x in xs]
+
+            d_real = self.d(diff_augment(style, self.seed), training=True)
+            d_fake = self.d(diff_augment(ops.stop_gradient(fake), self.seed), training=True)
+            d_loss = discriminator_loss(f32(d_real), f32(d_fake), c.loss)
+            g_fake = self.d(diff_augment(fake, self.seed), training=True)
+            adv = generator_adversarial_loss(f32(g_fake), c.loss)
+            g_loss += c.w_adv * adv
+            losses.update(d=d_loss, adv=adv)
+        if self.vgg is not None:
+            f_out = self.vgg(fake)
+            if c.w_style > 0:
+                vgg_style = perceptual_style_loss(f_out, self.gram_targets, c.perceptual)
+                g_loss += c.w_style * vgg_style
+                losses["style"] = vgg_style
+            if c.w_perceptual_content > 0:
+                layer = c.perceptual.content_layer
+                f_in = {layer: ops.stop_gradient(self.vgg(content, until=layer)[layer])}
+                vgg_content = perceptual_content_loss(f_in, f_out, layer)
+                g_loss += c.w_perceptual_content * vgg_content
+                losses["vgg_content"] = vgg_content
+        if c.w_tv > 0:
+            tv = total_variation(fake)
+            g_loss += c.w_tv * tv
+            losses["tv"] = tv
+        if c.w_raster > 0:
+            raster = raster_loss(content, fake)
+            g_loss += c.w_raster * raster
+            losses["raster"] = raster
+        if c.w_layout > 0:
+            layout = layout_loss(content, fake)
+            g_loss += c.w_layout * layout
+            losses["layout"] = layout
+        if c.w_temporal > 0:
+            temp = temporal_loss(self.g, content, fake, self.seed, noise=c.temporal_noise)
+            temp = ops.cast(temp, "float32")
+            g_loss += c.w_temporal * temp
+            losses["temporal"] = temp
+        if self.features is not None:
+            gram = gram_style_loss(self.features, fake, style)
+            g_loss += c.w_gram * gram
+            losses["gram"] = gram
         losses["g"] = g_loss
+        return g_loss, d_loss, losses
+
+    def train_step(
+        self, content: np.ndarray, style: np.ndarray, time_fraction: float = 0.0
+    ) -> dict[str, float]:
+        """One step on a batch of content and style crops ([-1, 1] floats, as ``random_crops``
+        cuts them); ``time_fraction``: the share of ``max_minutes`` trained so far (the learning
+        rate decays by the larger of it and the step's share of ``steps``). Returns the losses."""
+        c, n = self.cfg, self.steps_done
+        losses = self._step_fn(
+            content, style,
+            lr_g=_learning_rate(c.lr_g, n, c.steps, c.decay_start, time_fraction),
+            lr_d=_learning_rate(c.lr_d, n, c.steps, c.decay_start, time_fraction),
+            ema_decay=min(c.ema, (1.0 + n) / (10.0 + n)),
+        )
+        self.steps_done += 1
         return losses
 
     # --- checkpoints, samples -----------------------------------------------------------------
+    def _state_groups(self) -> dict[str, list[Any]]:
+        return {
+            "g": self.g.weights, "d": self.d.weights, "g_ema": self.g_ema.weights,
+            "opt_g": self.opt_g.variables, "opt_d": self.opt_d.variables, "seed": [self.seed.state],
+        }
+
     def save_checkpoint(self, wall_time: float | None = None) -> Path:
         """Write the full training state; ``wall_time``: training seconds so far (all segments)."""
-        step = int(self.step.numpy())
+        self._step_fn.sync()
+        step = self.steps_done
         prefix = self.out / "checkpoints" / f"step-{step:07d}"
         prefix.parent.mkdir(parents=True, exist_ok=True)
-        self.ckpt.write(str(prefix))
+        _write_variables(prefix.with_suffix(".state.npz"), self._state_groups())
         state = {"step": step, "rng": self.rng.bit_generator.state, "config": self.cfg.to_dict(),
                  "wall_time": wall_time, "held_out": list(self.held_out.names),
-                 "style_source": self.style_source}
+                 "style_source": self.style_source, "format": _CHECKPOINT_FORMAT}
         (prefix.parent / f"step-{step:07d}.json").write_text(json.dumps(state))
         (prefix.parent / "latest").write_text(prefix.name)
         return prefix
@@ -275,24 +267,26 @@ class _Trainer:
                 f"No checkpoint to resume in {checkpoint_dir}. Received: resume={str(checkpoint_dir)!r}"
             )
         prefix = checkpoint_dir / latest.read_text().strip()
-        self.ckpt.read(str(prefix)).expect_partial()
+        _read_variables(prefix, self._state_groups())
         state = json.loads(prefix.with_suffix(".json").read_text())
         self.rng.bit_generator.state = state["rng"]
         self.resumed_wall_time = float(state.get("wall_time") or 0.0)
-        return int(state["step"])
+        self.steps_done = int(state["step"])
+        return self.steps_done
 
     def stylize_fixed(self, model: keras.Model | None = None) -> list[np.ndarray]:
+        self._step_fn.sync()
         model = model or self.g_ema
         outs = []
         for img in self.fixed:
-            x = tf.constant(img[None].astype(np.float32) / 127.5 - 1.0)
+            x = ops.convert_to_tensor(img[None].astype(np.float32) / 127.5 - 1.0)
             y = keras.ops.convert_to_numpy(model(x, training=False))[0]
             outs.append(np.clip(np.rint((y + 1.0) * 127.5), 0, 255).astype(np.uint8))
         return outs
 
     def sample_sheet(self) -> tuple[Path, float]:
         outs = self.stylize_fixed()
-        step = int(self.step.numpy())
+        step = self.steps_done
         style = self.style.images[0]
         rows = [[i, o, style] for i, o in zip(self.fixed[:4], outs[:4], strict=False)]
         (self.out / "samples").mkdir(exist_ok=True)
@@ -326,12 +320,11 @@ def train(
     last_div: float | None = None
     try:
         for step in range(start, cfg.steps):
-            if trainer.time_fraction is not None and cfg.max_minutes is not None:
+            fraction = 0.0
+            if cfg.max_minutes is not None:
                 so_far = trainer.resumed_wall_time + time.perf_counter() - t0
-                trainer.time_fraction.assign(so_far / (60.0 * cfg.max_minutes))
-            content = tf.constant(trainer._content_batch())
-            style = tf.constant(trainer._style_batch())
-            losses = {k: float(v) for k, v in trainer._train_step(content, style).items()}
+                fraction = so_far / (60.0 * cfg.max_minutes)
+            losses = trainer.train_step(trainer._content_batch(), trainer._style_batch(), fraction)
             done_steps += 1
             elapsed = time.perf_counter() - t0
             message = None
@@ -365,13 +358,13 @@ def train(
         raise
     finally:
         log.close()
-    trainer.save_checkpoint(trainer.resumed_wall_time + time.perf_counter() - t0)
+    trainer.save_checkpoint(trainer.resumed_wall_time + time.perf_counter() - t0)  # also syncs the state
     return TrainResult(
         generator=trainer.g_ema,
         generator_config=cfg.generator,
         config=cfg.to_dict(),
         recipe=cfg.recipe,
-        steps=int(trainer.step.numpy()),
+        steps=trainer.steps_done,
         wall_time=trainer.resumed_wall_time + time.perf_counter() - t0,  # all segments
         held_out=tuple(trainer.held_out.names),
         style_source=trainer.style_source,
@@ -431,10 +424,7 @@ def checkpoint_style(run: Path, step: int | None = None, *, data_root: Path | No
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"Checkpoint {prefix}.json cannot be read: {exc}. Received: step={step}") from exc
     generator = build_generator(generator_config, name="generator_ema")
-    try:
-        tf.train.Checkpoint(g_ema=generator).read(str(prefix)).expect_partial().assert_existing_objects_matched()
-    except (tf.errors.OpError, AssertionError, ValueError) as exc:
-        raise ModelError(f"Checkpoint {prefix} cannot be restored: {exc}. Received: step={step}") from exc
+    _read_generator(prefix, generator)
     held_out = state.get("held_out")
     if held_out is None and config.get("held_out"):
         contents = [Path(c) for c in config["content"]]
@@ -454,6 +444,60 @@ def checkpoint_style(run: Path, step: int | None = None, *, data_root: Path | No
         held_out=tuple(held_out or ()),
         style_source=source,
     )
+
+
+_CHECKPOINT_FORMAT = "stylecut-train-state-1"
+
+
+def _write_variables(path: Path, groups: dict[str, list[Any]]) -> None:
+    """The variables' values as ``GROUP/INDEX`` arrays in one .npz, written atomically."""
+    arrays = {
+        f"{name}/{i}": v.numpy() for name, vs in groups.items() for i, v in enumerate(vs)
+    }
+    tmp = path.with_name(path.name + ".partial")
+    with tmp.open("wb") as f:
+        np.savez(f, **arrays)
+    tmp.replace(path)
+
+
+def _read_variables(prefix: Path, groups: dict[str, list[Any]]) -> None:
+    """Assign the groups' variables from the checkpoint at ``prefix`` (its .state.npz)."""
+    path = prefix.with_suffix(".state.npz")
+    if not path.exists() and prefix.with_suffix(".index").exists():
+        raise ModelError(f"Checkpoint {prefix} is in the TensorFlow format of runs trained before "
+                         f"{_CHECKPOINT_FORMAT}; export it with `stylecut export-style` on the TensorFlow "
+                         f"backend, or train again. Received: checkpoint={str(prefix)!r}")
+    try:
+        with np.load(path) as saved:
+            for name, vs in groups.items():
+                n = sum(1 for k in saved.files if k.split("/")[0] == name)
+                if n != len(vs):
+                    raise ValueError(f"{name} has {n} saved variables, the model {len(vs)}")
+                for i, v in enumerate(vs):
+                    value = saved[f"{name}/{i}"]
+                    if tuple(value.shape) != tuple(v.shape):
+                        raise ValueError(f"{v.path} is {tuple(v.shape)}, saved {value.shape}")
+                    v.assign(value)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(
+            f"Checkpoint {path} cannot be restored: {exc}. Received: checkpoint={str(prefix)!r}"
+        ) from exc
+
+
+def _read_generator(prefix: Path, generator: keras.Model) -> None:
+    """The EMA generator's weights from a checkpoint, also from the tf.train.Checkpoint files of
+    runs trained before the .state.npz format (on the TensorFlow backend)."""
+    if prefix.with_suffix(".state.npz").exists() or keras.backend.backend() != "tensorflow":
+        _read_variables(prefix, {"g_ema": generator.weights})
+        return
+    import tensorflow as tf
+
+    try:
+        tf.train.Checkpoint(g_ema=generator).read(str(prefix)).expect_partial().assert_existing_objects_matched()
+    except (tf.errors.OpError, AssertionError, ValueError) as exc:
+        raise ModelError(
+            f"Checkpoint {prefix} cannot be restored: {exc}. Received: checkpoint={str(prefix)!r}"
+        ) from exc
 
 
 def _init_from_style(trainer: _Trainer, init: str) -> None:
