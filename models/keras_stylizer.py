@@ -7,47 +7,20 @@ with bf16 instructions (AMX-BF16 / AVX512-BF16: ~2.8× faster at 640×360) and f
 
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import keras
+import numpy as np
+from stylecut.core.errors import ModelError
+from stylecut.core.stylizer import blend, check_batch
+from stylecut.core.tone import ToneAnchor
 
-def _import_tensorflow_quietly() -> None:
-    """Import TensorFlow with the process's stderr (fd 2) muted: TF 2.21 prints oneDNN/absl start-up
-    lines from C++ before its log level applies (TF_CPP_MIN_LOG_LEVEL does not silence them).
-    Python errors still propagate; a no-op when TF is loaded or another Keras backend is chosen."""
-    if "tensorflow" in sys.modules or os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
-        return
-    try:
-        sys.stderr.flush()
-        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    except (OSError, ValueError, AttributeError):
-        return
-    try:
-        os.dup2(devnull, 2)
-        import tensorflow  # noqa: F401
-    except ImportError:
-        pass  # Keras reports a missing/broken backend itself
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-_import_tensorflow_quietly()
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from stylecut.core.errors import ModelError  # noqa: E402
-from stylecut.core.stylizer import blend, check_batch  # noqa: E402
-from stylecut.core.tone import ToneAnchor  # noqa: E402
-
-from .generators import GeneratorConfig, build_generator  # noqa: E402
-from .precision import PRECISIONS, cpu_has_bf16, resolve_precision  # noqa: E402
-from .registry import StyleCard  # noqa: E402
+from .generators import GeneratorConfig, build_generator
+from .precision import PRECISIONS, cpu_has_bf16, resolve_precision
+from .registry import StyleCard
 
 __all__ = ["PRECISIONS", "KerasStylizer", "check_weights_file", "cpu_has_bf16", "resolve_precision"]
 

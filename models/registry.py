@@ -220,6 +220,9 @@ def find_style(name_or_path: str, *, warn: Warn | None = None) -> StyleCard:
 
 def load_stylizer(card: StyleCard) -> Any:
     """A Stylizer running ``card``'s generator (imports Keras lazily)."""
+    from .backend_import import import_backend_quietly
+
+    import_backend_quietly()
     try:
         from . import keras_stylizer
     except ImportError as exc:

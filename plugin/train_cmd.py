@@ -344,6 +344,9 @@ def train_cmd(
         from stylecut.models.hed_weights import vgg_weights_path
 
         vgg_weights_path()  # missing: one error line naming the install command, before TensorFlow
+    from stylecut.models.backend_import import import_backend_quietly
+
+    import_backend_quietly()
     from stylecut.models.discriminators import DiscriminatorConfig
     from stylecut.models.generators import GENERATOR_PRESETS
     from stylecut.models.precision import resolve_precision
@@ -427,6 +430,9 @@ def export_style_cmd(
 ) -> None:
     """Make a style from a training checkpoint (e.g. an earlier step, before outputs lost diversity)."""
     anchor = _tone_anchor_card(tone_anchor)  # before the import below loads TensorFlow
+    from stylecut.models.backend_import import import_backend_quietly
+
+    import_backend_quietly()
     from stylecut.models.training import checkpoint_style
 
     result = checkpoint_style(run_dir, step, data_root=data_root)
