@@ -88,7 +88,7 @@ from stylecut.core.metrics import (  # noqa: E402
     style_distance,
     warping_error,
 )
-from stylecut.core.temporal import STABILISER_FLOW, Stabilizer, backward_warp  # noqa: E402
+from stylecut.core.temporal import STABILISER_FLOW, Stabiliser, backward_warp  # noqa: E402
 from stylecut.core.testing import make_clip  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -249,7 +249,7 @@ def measure_in_point(res: ClipResult, src: Path, stylizer: Any, size: tuple[int,
 
     The in-point is ``warm_up_length + 10`` frames in, so the renderer's warm-up does not reach
     frame 0 (``length``: the clip's frame count; too short a clip is skipped)."""
-    k = Stabilizer().warm_up_length
+    k = Stabiliser().warm_up_length
     start, stop = k + 10, k + 20
     if length < stop:
         print(f"  in-point: n/a ({length} frames < warm-up {k} + 20)", flush=True)

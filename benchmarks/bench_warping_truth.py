@@ -14,7 +14,7 @@ each moved two ways (``drift``: a slow handheld sway, about 0.3 px/frame; ``pan`
 swinging left and right, about 3 px/frame) and encoded at each ``--crf``.
 
 For each clip it renders, at strength 1: the per-frame output of the style, the stabilised
-output (``Stabilizer`` with its defaults, as ``--temporal stable`` renders), and an **ideal**
+output (``Stabiliser`` with its defaults, as ``--temporal stable`` renders), and an **ideal**
 output: the whole canvas stylised once, then moved by the true motion exactly as the input is
 (a perfectly stable stylisation: the style's own texture, stuck to the scene). It reports
 
@@ -51,7 +51,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from bench_temporal import DATA, find_clips, fit_size, read_frames  # noqa: E402  (a sibling script)
-from stylecut.core import FlowEstimator, FlowSettings, Stabilizer, VideoReader  # noqa: E402
+from stylecut.core import FlowEstimator, FlowSettings, Stabiliser, VideoReader  # noqa: E402
 from stylecut.core.metrics import warping_error  # noqa: E402
 from stylecut.core.temporal import backward_warp  # noqa: E402
 from stylecut.core.testing import make_clip  # noqa: E402
@@ -126,7 +126,7 @@ def stylize(stylizer, frames: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def stabilise(inputs: list[np.ndarray], styled: list[np.ndarray]) -> list[np.ndarray]:
-    stab = Stabilizer()
+    stab = Stabiliser()
     return [stab.process(i, s, 1.0) for i, s in zip(inputs, styled, strict=True)]
 
 

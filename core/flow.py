@@ -51,7 +51,7 @@ class FlowSettings:
     is kept at 90 px or more, or the full size for smaller frames); the flow is then resized back
     and multiplied by the size ratio. ``preset`` is a ``cv2.DISOPTICAL_FLOW_PRESET_*`` value.
     ULTRAFAST at half size is about 0.6 ms for a 640×360 frame; FAST costs about twice that and
-    MEDIUM eight times; the stabiliser uses :data:`~.stabilizer.STABILISER_FLOW` (use MEDIUM at
+    MEDIUM eight times; the stabiliser uses :data:`~.stabiliser.STABILISER_FLOW` (use MEDIUM at
     scale 1 for metrics).
     """
 

@@ -22,7 +22,7 @@ from .keyframes import Curve
 from .media import DecodedFrame, VideoReader
 from .output import AtomicOutput, check_output_path
 from .stylizer import Stylizer, check_stylized
-from .temporal import DEFAULT_STABILIZER, Motion, Stabilizer, StabilizerSettings
+from .temporal import DEFAULT_STABILIZER, Motion, Stabiliser, StabiliserSettings
 from .temporal_mode import DEFAULT_TEMPORAL, TemporalMode
 from .writer import AudioPassthrough, VideoWriter
 
@@ -49,13 +49,13 @@ class RenderSettings:
     audio: bool = True
     size: tuple[int, int] | None = None
     temporal: TemporalMode = DEFAULT_TEMPORAL
-    stabilizer: StabilizerSettings = DEFAULT_STABILIZER
+    stabiliser: StabiliserSettings = DEFAULT_STABILIZER
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "temporal", TemporalMode.parse(self.temporal))
-        if not isinstance(self.stabilizer, StabilizerSettings):
-            raise ValueError("stabilizer must be a StabilizerSettings. "
-                             f"Received: stabilizer={type(self.stabilizer).__name__}")
+        if not isinstance(self.stabiliser, StabiliserSettings):
+            raise ValueError("stabiliser must be a StabiliserSettings. "
+                             f"Received: stabiliser={type(self.stabiliser).__name__}")
         if self.size is not None and (
             len(self.size) != 2 or not all(isinstance(v, int) and v > 0 for v in self.size)
         ):
@@ -254,12 +254,12 @@ class _RenderJob:
             index.pts[stop] if stop < len(index) else index.pts[-1] + index.last_duration
         ) * index.time_base
         self.batch_size = settings.batch_size or max(1, int(getattr(stylizer, "preferred_batch", 1)))
-        self.stabilizer = (
-            Stabilizer(settings.stabilizer) if settings.temporal is TemporalMode.STABLE else None
+        self.stabiliser = (
+            Stabiliser(settings.stabiliser) if settings.temporal is TemporalMode.STABLE else None
         )
         # Stabilisation is recursive: start K frames early so an in-point render matches a full one.
         self.first = (
-            max(0, self.start - self.stabilizer.warm_up_length) if self.stabilizer is not None
+            max(0, self.start - self.stabiliser.warm_up_length) if self.stabiliser is not None
             else self.start
         )
         self.on_note = on_note
@@ -315,15 +315,15 @@ class _RenderJob:
     # --- the three stages (threads) -------------------------------------------------------------
     def decode(self) -> None:
         """Decode ``first..stop``, each frame with its strength and the stabiliser's motion."""
-        stabilizer, stop_flag = self.stabilizer, self.stop_flag
+        stabiliser, stop_flag = self.stabiliser, self.stop_flag
         try:
             for frame in self.reader.frames(self.first, self.stop, size=self.settings.size):
                 strength = _strength(frame, self.curve)
                 # The stabiliser's motion analysis needs input frames only: it runs here, ahead
                 # of (and alongside) the model on the other thread.
                 motion = (
-                    stabilizer.analyse(frame.image, active=bool(strength > 0))
-                    if stabilizer is not None
+                    stabiliser.analyse(frame.image, active=bool(strength > 0))
+                    if stabiliser is not None
                     else None
                 )
                 if motion is not None and motion.source is not None:  # still areas held
@@ -360,16 +360,16 @@ class _RenderJob:
 
     def encode(self, writer: VideoWriter) -> None:
         """Stabilise (``stable``) and write the frames from the in-point on, with their audio."""
-        stop_flag, stabilizer, start = self.stop_flag, self.stabilizer, self.start
+        stop_flag, stabiliser, start = self.stop_flag, self.stabiliser, self.start
         try:
             while True:
                 item = _get(self.q_out, stop_flag)
                 if item is _END:
                     break
                 frame, image, strength, motion = item
-                if stabilizer is not None:
+                if stabiliser is not None:
                     # here, not on the model's thread: it overlaps the next batch's inference
-                    image = stabilizer.apply(motion, image, float(strength))
+                    image = stabiliser.apply(motion, image, float(strength))
                 if frame.index < start:
                     continue  # warm-up frame before the in-point: not written
                 # CFR: timestamps from the output's own frame index and rate; VFR: the

@@ -9,7 +9,7 @@ __all__ = ["DEFAULT_TEMPORAL", "TemporalMode"]
 
 class TemporalMode(str, Enum):
     """``off``: each frame is stylised on its own; ``stable``: the previous output is carried
-    along the optical flow and held where nothing moves (:class:`~stylecut.core.Stabilizer`).
+    along the optical flow and held where nothing moves (:class:`~stylecut.core.Stabiliser`).
 
     A ``str`` enum: ``TemporalMode.STABLE == "stable"``, and it serialises as its value."""
 

@@ -287,8 +287,8 @@ def test_stable_render_from_an_in_point_matches_a_full_render(tmp_path: Path):
     assert np.mean([np.abs(a.astype(int) - b).mean() for a, b in zip(full, off, strict=True)]) > 2.0
 
 
-def test_a_stable_render_uses_the_settings_stabilizer(tmp_path: Path):
-    from stylecut.core import Stabilizer, StabilizerSettings
+def test_a_stable_render_uses_the_settings_stabiliser(tmp_path: Path):
+    from stylecut.core import Stabiliser, StabiliserSettings
     from stylecut.core.testing import make_clip
 
     src = make_clip(tmp_path / "slow.mkv", frames=12, width=96, height=64, codec="ffv1",
@@ -296,19 +296,19 @@ def test_a_stable_render_uses_the_settings_stabilizer(tmp_path: Path):
                     image_fn=lambda n, w, h: np.roll(_smooth_texture(w, h), n, axis=1))
     stylizer = FunctionStylizer(  # per frame, so batching does not change the noise
         lambda frames, strength: np.stack([_flickering(f[None], strength)[0] for f in frames]))
-    light = StabilizerSettings(blend=0.2, hold=0.3, still=None)
+    light = StabiliserSettings(blend=0.2, hold=0.3, still=None)
     out = frames_of(render(src, tmp_path / "light.mkv", stylizer,
-                           settings=RenderSettings(encode=LOSSLESS, stabilizer=light)).output)
+                           settings=RenderSettings(encode=LOSSLESS, stabiliser=light)).output)
     default = frames_of(render(src, tmp_path / "default.mkv", stylizer,
                                settings=RenderSettings(encode=LOSSLESS)).output)
-    # the same frames through a Stabilizer built from those settings, by hand
-    stabilizer, expected = Stabilizer(light), []
+    # the same frames through a Stabiliser built from those settings, by hand
+    stabiliser, expected = Stabiliser(light), []
     for frame in frames_of(src):
-        expected.append(stabilizer.process(frame, stylizer.stylize(frame[None], np.ones(1))[0], 1.0))
+        expected.append(stabiliser.process(frame, stylizer.stylize(frame[None], np.ones(1))[0], 1.0))
     assert max(np.abs(a.astype(int) - b).max() for a, b in zip(out, expected, strict=True)) <= 1
     assert np.mean([np.abs(a.astype(int) - b).mean() for a, b in zip(out, default, strict=True)]) > 1.0
-    with pytest.raises(ValueError, match="Received: stabilizer=dict"):
-        RenderSettings(stabilizer={"hold": 0.5})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="Received: stabiliser=dict"):
+        RenderSettings(stabiliser={"hold": 0.5})  # type: ignore[arg-type]
 
 
 def _smooth_texture(w: int, h: int) -> np.ndarray:

@@ -12,8 +12,8 @@ from stylecut.core.metrics import warping_error
 from stylecut.core.temporal import (
     FlowEstimator,
     FlowSettings,
-    Stabilizer,
-    StabilizerSettings,
+    Stabiliser,
+    StabiliserSettings,
     backward_warp,
     cut_distance,
     occlusion_mask,
@@ -231,37 +231,37 @@ def frame_to_frame(frames: list[np.ndarray]) -> float:
     return float(np.mean([mean_abs(a, b) for a, b in zip(frames, frames[1:], strict=False)]))
 
 
-def test_stabilizer_reduces_flicker_on_a_static_scene():
+def test_stabiliser_reduces_flicker_on_a_static_scene():
     rng = np.random.default_rng(2)
     scene = texture(8)
-    stabilizer = Stabilizer()
+    stabiliser = Stabiliser()
     stylized = [add_noise(scene, rng) for _ in range(10)]
-    outputs = [stabilizer.process(scene, s, 1.0) for s in stylized]
+    outputs = [stabiliser.process(scene, s, 1.0) for s in stylized]
     assert np.array_equal(outputs[0], stylized[0])  # the first frame has no history
     assert frame_to_frame(outputs[3:]) < 0.5 * frame_to_frame(stylized[3:])
 
 
-def test_stabilizer_blends_strong_flicker_where_the_input_is_explained():
+def test_stabiliser_blends_strong_flicker_where_the_input_is_explained():
     # the confidence comes from the *input*: however much the stylisation flickers (σ = 60/255
     # here, far above max_error), a static scene's output is held steady
     rng = np.random.default_rng(7)
     scene = texture(8)
-    stabilizer = Stabilizer()
+    stabiliser = Stabiliser()
     stylized = [add_noise(scene, rng, 60.0) for _ in range(12)]
-    outputs = [stabilizer.process(scene, s, 1.0) for s in stylized]
+    outputs = [stabiliser.process(scene, s, 1.0) for s in stylized]
     assert frame_to_frame(outputs[4:]) < 0.3 * frame_to_frame(stylized[4:])
 
 
-def test_stabilizer_holds_unchanged_input_longer_than_changed_input():
+def test_stabiliser_holds_unchanged_input_longer_than_changed_input():
     scene = texture(9)
-    stabilizer = Stabilizer(still=None)  # the flow path's own weights
-    stabilizer.analyse(scene)
-    same = stabilizer.analyse(scene).weight  # input unchanged: hold
+    stabiliser = Stabiliser(still=None)  # the flow path's own weights
+    stabiliser.analyse(scene)
+    same = stabiliser.analyse(scene).weight  # input unchanged: hold
     brighter = np.clip(scene.astype(np.int16) + 6, 0, 255).astype(np.uint8)  # e ≈ 0.024
-    changed = stabilizer.analyse(brighter).weight  # blend, faded by e / max_error
+    changed = stabiliser.analyse(brighter).weight  # blend, faded by e / max_error
     inner = (slice(10, -10), slice(10, -10))
-    assert np.allclose(same[inner], stabilizer.hold, atol=1e-3)
-    expected = stabilizer.blend * (1 - (6 / 255) / stabilizer.max_error)
+    assert np.allclose(same[inner], stabiliser.hold, atol=1e-3)
+    expected = stabiliser.blend * (1 - (6 / 255) / stabiliser.max_error)
     assert abs(float(np.median(changed[inner])) - expected) < 0.02
 
 
@@ -270,13 +270,13 @@ def detail_energy(image: np.ndarray) -> float:
     return float(np.mean((grey - cv2.GaussianBlur(grey, (0, 0), 2.5)) ** 2))
 
 
-def test_stabilizer_restores_the_detail_that_blending_averages_away():
+def test_stabiliser_restores_the_detail_that_blending_averages_away():
     # each stylised frame has its own strong fine texture on a static scene: plain blending
     # averages the textures into a flat grey; the detail gain keeps their contrast
     rng = np.random.default_rng(10)
     scene = smooth_field(10)
     stylized = [add_noise(scene, rng, 30.0) for _ in range(12)]
-    plain, restored = Stabilizer(detail_gain=1.0), Stabilizer()
+    plain, restored = Stabiliser(detail_gain=1.0), Stabiliser()
     flat = [plain.process(scene, s, 1.0) for s in stylized][-1]
     kept = [restored.process(scene, s, 1.0) for s in stylized][-1]
     target = detail_energy(stylized[-1])
@@ -286,74 +286,74 @@ def test_stabilizer_restores_the_detail_that_blending_averages_away():
     assert frame_to_frame(steadier) < frame_to_frame(stylized[:6])
 
 
-def test_stabilizer_analyse_then_apply_equals_process():
+def test_stabiliser_analyse_then_apply_equals_process():
     rng = np.random.default_rng(8)
     frames = pan(15, 8, 3)
     stylized = [add_noise(f, rng) for f in frames]
-    whole, split = Stabilizer(), Stabilizer()
+    whole, split = Stabiliser(), Stabiliser()
     motions = [split.analyse(f) for f in frames]  # all ahead, as the renderer's decoder does
     assert motions[0].fresh and not motions[1].fresh and motions[1].weight.shape == frames[0].shape[:2]
     for f, s, m in zip(frames, stylized, motions, strict=True):
         assert np.array_equal(whole.process(f, s, 1.0), split.apply(m, s, 1.0))
 
 
-def test_stabilizer_reduces_flicker_along_motion():
+def test_stabiliser_reduces_flicker_along_motion():
     rng = np.random.default_rng(3)
     frames = pan(9, 8, 3)
     stylized = [add_noise(f, rng) for f in frames]
-    stabilizer = Stabilizer()
-    outputs = [stabilizer.process(f, s, 1.0) for f, s in zip(frames, stylized, strict=True)]
+    stabiliser = Stabiliser()
+    outputs = [stabiliser.process(f, s, 1.0) for f, s in zip(frames, stylized, strict=True)]
     raw = warping_error(frames[3:], stylized[3:], flow=FlowEstimator())
     assert warping_error(frames[3:], outputs[3:], flow=FlowEstimator()) < 0.6 * raw
 
 
-def test_stabilizer_resets_at_a_scene_cut_and_on_reset():
+def test_stabiliser_resets_at_a_scene_cut_and_on_reset():
     rng = np.random.default_rng(4)
-    stabilizer = Stabilizer()
+    stabiliser = Stabiliser()
     for _ in range(3):
-        stabilizer.process(texture(10), add_noise(texture(10), rng), 1.0)
+        stabiliser.process(texture(10), add_noise(texture(10), rng), 1.0)
     cut = smooth_field(11)
     stylized = add_noise(cut, rng)
-    assert np.array_equal(stabilizer.process(cut, stylized, 1.0), stylized)
-    assert not np.array_equal(stabilizer.process(cut, add_noise(cut, rng), 1.0), stylized)
-    stabilizer.reset()
+    assert np.array_equal(stabiliser.process(cut, stylized, 1.0), stylized)
+    assert not np.array_equal(stabiliser.process(cut, add_noise(cut, rng), 1.0), stylized)
+    stabiliser.reset()
     stylized = add_noise(cut, rng)
-    assert np.array_equal(stabilizer.process(cut, stylized, 1.0), stylized)
+    assert np.array_equal(stabiliser.process(cut, stylized, 1.0), stylized)
     smaller = cut[:90, :160]  # a new size starts afresh too
-    assert np.array_equal(stabilizer.process(smaller, smaller, 1.0), smaller)
+    assert np.array_equal(stabiliser.process(smaller, smaller, 1.0), smaller)
 
 
-def test_stabilizer_strength_zero_is_exact():
+def test_stabiliser_strength_zero_is_exact():
     rng = np.random.default_rng(5)
     scene = texture(12)
-    stabilizer = Stabilizer()
+    stabiliser = Stabiliser()
     for _ in range(3):
-        stabilizer.process(scene, add_noise(scene, rng), 1.0)
-    assert np.array_equal(stabilizer.process(scene, scene, 0.0), scene)
-    half = stabilizer.process(scene, add_noise(scene, rng), 0.5)
+        stabiliser.process(scene, add_noise(scene, rng), 1.0)
+    assert np.array_equal(stabiliser.process(scene, scene, 0.0), scene)
+    half = stabiliser.process(scene, add_noise(scene, rng), 0.5)
     assert half.dtype == np.uint8 and half.shape == scene.shape
 
 
-def test_stabilizer_leaves_no_ghost_behind_a_fast_object():
+def test_stabiliser_leaves_no_ghost_behind_a_fast_object():
     background = texture(13)
-    stabilizer = Stabilizer()
+    stabiliser = Stabiliser()
     for i in range(8):
         x = 40 + 14 * i
         frame = with_object(background, x)
-        output = stabilizer.process(frame, frame, 1.0)
+        output = stabiliser.process(frame, frame, 1.0)
     assert mean_abs(output[70:110, x - 14 : x], frame[70:110, x - 14 : x]) < 2.0  # the region it left
     assert mean_abs(output[70:110, x : x + 40], frame[70:110, x : x + 40]) < 2.0  # the object itself
 
 
-def test_stabilizer_in_point_matches_a_full_render_after_warm_up():
+def test_stabiliser_in_point_matches_a_full_render_after_warm_up():
     rng = np.random.default_rng(6)
     frames = pan(14, 22, 2, 90, 160)
     stylized = [add_noise(f, rng, 10.0) for f in frames]
-    full = Stabilizer(still=None)  # the flow path (the still hold: test_temporal_still.py)
+    full = Stabiliser(still=None)  # the flow path (the still hold: test_temporal_still.py)
     assert full.warm_up_length == math.ceil(math.log(0.01) / math.log(full.hold)) == 44
     reference = [full.process(f, s, 1.0) for f, s in zip(frames, stylized, strict=True)]
     start = len(frames) - 1 - full.warm_up_length  # warm up with K frames, then render the last
-    partial = Stabilizer(still=None)
+    partial = Stabiliser(still=None)
     for f, s in zip(frames[start:-1], stylized[start:-1], strict=True):
         partial.process(f, s, 1.0)
     assert mean_abs(partial.process(frames[-1], stylized[-1], 1.0), reference[-1]) < 0.5
@@ -366,33 +366,33 @@ def test_stabilizer_in_point_matches_a_full_render_after_warm_up():
      ({"hold": 1.0}, "hold"), ({"hold": 0.5}, "hold"), ({"static_error": 0.3}, "static_error"),
      ({"detail_gain": 0.5}, "detail_gain")],
 )
-def test_stabilizer_rejects_bad_settings(kwargs, name):
+def test_stabiliser_rejects_bad_settings(kwargs, name):
     with pytest.raises(ValueError, match=f"Received: {name}="):
-        StabilizerSettings(**kwargs)
+        StabiliserSettings(**kwargs)
     with pytest.raises(ValueError, match=f"Received: {name}="):
-        Stabilizer(**kwargs)
+        Stabiliser(**kwargs)
 
 
-def test_stabilizer_settings_and_overrides():
-    settings = StabilizerSettings(hold=0.95, still=None)
-    assert Stabilizer(settings).settings is settings
-    assert Stabilizer(settings).warm_up_length == 90  # 0.95^90 <= 0.01, no still hold
-    overridden = Stabilizer(settings, hold=0.85)
-    assert overridden.settings == StabilizerSettings(hold=0.85, still=None)
-    assert overridden.warm_up_length == Stabilizer(hold=0.85, still=None).warm_up_length == 29
-    assert type(StabilizerSettings(max_error=1).max_error) is float
+def test_stabiliser_settings_and_overrides():
+    settings = StabiliserSettings(hold=0.95, still=None)
+    assert Stabiliser(settings).settings is settings
+    assert Stabiliser(settings).warm_up_length == 90  # 0.95^90 <= 0.01, no still hold
+    overridden = Stabiliser(settings, hold=0.85)
+    assert overridden.settings == StabiliserSettings(hold=0.85, still=None)
+    assert overridden.warm_up_length == Stabiliser(hold=0.85, still=None).warm_up_length == 29
+    assert type(StabiliserSettings(max_error=1).max_error) is float
     with pytest.raises(TypeError, match="unknown settings blnd"):
-        Stabilizer(blnd=0.5)
+        Stabiliser(blnd=0.5)
     with pytest.raises(ValueError, match="Received: settings=dict"):
-        Stabilizer({"hold": 0.9})  # type: ignore[arg-type]
+        Stabiliser({"hold": 0.9})  # type: ignore[arg-type]
 
 
-def test_stabilizer_rejects_bad_frames_and_strength():
+def test_stabiliser_rejects_bad_frames_and_strength():
     scene = texture(15, 40, 60)
-    stabilizer = Stabilizer()
+    stabiliser = Stabiliser()
     with pytest.raises(ValueError, match="Received: strength=1.5"):
-        stabilizer.process(scene, scene, 1.5)
+        stabiliser.process(scene, scene, 1.5)
     with pytest.raises(MediaError, match="Received: "):
-        stabilizer.process(scene, scene[:20], 1.0)
+        stabiliser.process(scene, scene[:20], 1.0)
     with pytest.raises(MediaError, match="Received: stylized.dtype=float32"):
-        stabilizer.process(scene, scene.astype(np.float32), 1.0)
+        stabiliser.process(scene, scene.astype(np.float32), 1.0)

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 from stylecut.core.metrics import static_flicker
-from stylecut.core.temporal import Motion, Stabilizer, StillSettings
+from stylecut.core.temporal import Motion, Stabiliser, StillSettings
 
 H, W = 96, 160
 
@@ -29,13 +29,13 @@ def paint(image: np.ndarray) -> np.ndarray:
     return np.clip(f + 8.0 * (f - cv2.GaussianBlur(f, (0, 0), 1.5)), 0, 255).astype(np.uint8)
 
 
-def render(stabilizer: Stabilizer, frames: list[np.ndarray]) -> list[np.ndarray]:
+def render(stabiliser: Stabiliser, frames: list[np.ndarray]) -> list[np.ndarray]:
     """What the renderer does: stylise Motion.source (the steadied input) where there is one."""
     out = []
     for frame in frames:
-        motion = stabilizer.analyse(frame)
+        motion = stabiliser.analyse(frame)
         source = frame if motion.source is None else motion.source
-        out.append(stabilizer.apply(motion, paint(source), 1.0))
+        out.append(stabiliser.apply(motion, paint(source), 1.0))
     return out
 
 
@@ -43,12 +43,12 @@ def test_static_scene_flickers_about_as_much_as_its_input():
     rng = np.random.default_rng(3)
     frames = [noisy(scene(), rng) for _ in range(24)]
     per_frame = static_flicker(frames, [paint(f) for f in frames])
-    stable = static_flicker(frames, render(Stabilizer(), frames))
+    stable = static_flicker(frames, render(Stabiliser(), frames))
     assert per_frame.output > 5 * per_frame.input  # the stand-in boils
     assert stable.output < 1.5 * stable.input
     assert stable.output < 1.0
     # without the still hold the flow path alone leaves several times more
-    flow_only = static_flicker(frames, render(Stabilizer(still=None), frames))
+    flow_only = static_flicker(frames, render(Stabiliser(still=None), frames))
     assert flow_only.output > 2 * stable.output
 
 
@@ -61,12 +61,12 @@ def with_square(background: np.ndarray, x: int, y: int = 30, size: int = 30) -> 
 def test_a_moving_object_moves_and_leaves_no_trail():
     rng = np.random.default_rng(4)
     background = scene(2)
-    stabilizer = Stabilizer()
+    stabiliser = Stabiliser()
     for i in range(12):
         x = 10 + 9 * i
         frame = noisy(with_square(background, x), rng)
-        motion = stabilizer.analyse(frame)
-        output = stabilizer.apply(motion, paint(frame if motion.source is None else motion.source), 1.0)
+        motion = stabiliser.analyse(frame)
+        output = stabiliser.apply(motion, paint(frame if motion.source is None else motion.source), 1.0)
     inside = output[34:56, x + 4 : x + 26].astype(np.float32)
     assert np.all(np.abs(inside.mean(axis=(0, 1)) - (235, 40, 40)) < 12)  # the square is where it is
     behind = (slice(30, 60), slice(x - 27, x))  # where it was over the last three frames
@@ -80,7 +80,7 @@ def test_a_slow_change_is_followed_not_frozen():
     # still follows it: it is compared with the input the held output was painted from
     base = scene(5).astype(np.int16)
     frames = [np.clip(base + t, 0, 255).astype(np.uint8) for t in range(40)]
-    outputs = render(Stabilizer(), frames)
+    outputs = render(Stabiliser(), frames)
     lag = float(np.mean(paint(frames[-1]).astype(np.float32) - outputs[-1]))
     assert 0.0 <= lag < 8.0
 
@@ -89,34 +89,34 @@ def test_an_in_point_render_matches_the_full_render():
     rng = np.random.default_rng(9)
     background = scene(10)
     frames = [noisy(with_square(background, 5 + (3 * i) % 120), rng) for i in range(96)]
-    k = Stabilizer().warm_up_length
-    full = render(Stabilizer(), frames)
-    part = render(Stabilizer(), frames[-k - 3 :])[k:]  # warm up with K frames, keep the last 3
+    k = Stabiliser().warm_up_length
+    full = render(Stabiliser(), frames)
+    part = render(Stabiliser(), frames[-k - 3 :])[k:]  # warm up with K frames, keep the last 3
     for a, b in zip(part, full[-3:], strict=True):
         assert float(np.mean(cv2.absdiff(a, b))) < 3.0  # the bar (issue 18), grey levels
 
 
 def test_a_scene_cut_resets_the_steadied_input():
     rng = np.random.default_rng(6)
-    stabilizer = Stabilizer()
+    stabiliser = Stabiliser()
     for _ in range(3):
-        stabilizer.analyse(noisy(scene(7), rng))
+        stabiliser.analyse(noisy(scene(7), rng))
     cut = noisy(scene(8)[::-1].copy(), rng)
-    motion = stabilizer.analyse(cut)
+    motion = stabiliser.analyse(cut)
     assert motion.fresh and motion.source is None  # the frame itself is stylised
-    same = stabilizer.analyse(cut)
+    same = stabiliser.analyse(cut)
     assert same.source is not None and np.array_equal(same.source, cut)
 
 
 def test_still_hold_off_and_settings():
     frame = scene()
-    stabilizer = Stabilizer(still=None)
-    stabilizer.analyse(frame)
-    assert stabilizer.analyse(frame).source is None
-    assert stabilizer.warm_up_length == 44  # the flow path's hold 0.9 alone
-    assert Stabilizer().warm_up_length == 90  # still.hold 0.95: 0.95^90 <= 0.01
+    stabiliser = Stabiliser(still=None)
+    stabiliser.analyse(frame)
+    assert stabiliser.analyse(frame).source is None
+    assert stabiliser.warm_up_length == 44  # the flow path's hold 0.9 alone
+    assert Stabiliser().warm_up_length == 90  # still.hold 0.95: 0.95^90 <= 0.01
     off = StillSettings(steady_input=False)
-    steady_off = Stabilizer(still=off)
+    steady_off = Stabiliser(still=off)
     steady_off.analyse(frame)
     motion = steady_off.analyse(frame)
     assert isinstance(motion, Motion) and motion.source is None and motion.weight is not None
@@ -132,6 +132,6 @@ def test_still_settings_reject_bad_values(kwargs, name):
         StillSettings(**kwargs)
 
 
-def test_stabilizer_rejects_a_bad_still():
+def test_stabiliser_rejects_a_bad_still():
     with pytest.raises(ValueError, match="Received: still=dict"):
-        Stabilizer(still={})  # type: ignore[arg-type]
+        Stabiliser(still={})  # type: ignore[arg-type]

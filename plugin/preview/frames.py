@@ -22,7 +22,7 @@ While a request waits for the worker, the nearest cached frame (same style and s
 second) is delivered at once as a placeholder (``exact=False``).
 
 Strength comes from the curve at the frame's clip-local time; frames with strength 0 are not
-stylized. Temporal mode ``"stable"`` runs :class:`~stylecut.core.temporal.Stabilizer` only on
+stylized. Temporal mode ``"stable"`` runs :class:`~stylecut.core.temporal.Stabiliser` only on
 frames requested sequentially during playback (each output then depends on the frames before it,
 so these are not cached); random seeks and stepping always show per-frame output, which is what
 the first frame of a render from that point looks like before stabilisation warms up.
@@ -47,7 +47,7 @@ from stylecut.core.errors import SeekError
 from stylecut.core.keyframes import Curve
 from stylecut.core.media import FrameIndex, VideoReader, build_index, decode_frames, open_input
 from stylecut.core.stylizer import Stylizer, check_stylized
-from stylecut.core.temporal import Stabilizer
+from stylecut.core.temporal import Stabiliser
 from stylecut.core.temporal_mode import DEFAULT_TEMPORAL, TemporalMode
 
 from .proxy import ProxyMap
@@ -457,7 +457,7 @@ class FrameServer:
 
 
 class _Worker:
-    """State owned by the worker thread: readers, the stabilizer, the playback position."""
+    """State owned by the worker thread: readers, the stabiliser, the playback position."""
 
     def __init__(self, server: FrameServer) -> None:
         self.s = server
@@ -465,7 +465,7 @@ class _Worker:
         self.proxy: VideoReader | None = None
         self.proxy_map: ProxyMap | None = None
         self.proxy_path: Path | None = None
-        self.stabilizer: Stabilizer | None = None
+        self.stabiliser: Stabiliser | None = None
         self.last_stable: tuple[int, int, str | None] | None = None  # (frame, scale, style)
 
     def close(self) -> None:
@@ -567,13 +567,13 @@ class _Worker:
 
     def _stabilise(self, frame: int, settings: _Settings, original: np.ndarray, styled: np.ndarray,
                    strength: float) -> np.ndarray:
-        if self.stabilizer is None:
-            self.stabilizer = Stabilizer()
+        if self.stabiliser is None:
+            self.stabiliser = Stabiliser()
         last = self.last_stable
         if last is None or not (0 < frame - last[0] <= 3) or last[1:] != (settings.scale, settings.style):
-            self.stabilizer.reset()
+            self.stabiliser.reset()
         self.last_stable = (frame, settings.scale, settings.style)
-        return self.stabilizer.process(original, styled, strength)
+        return self.stabiliser.process(original, styled, strength)
 
     def _from_original(self, req: _Request, size: tuple[int, int],
                        settings: _Settings) -> tuple[_Request, np.ndarray] | None:

@@ -1,4 +1,4 @@
-"""Temporal stabilisation of a stylised sequence (:class:`Stabilizer`).
+"""Temporal stabilisation of a stylised sequence (:class:`Stabiliser`).
 
 The stabiliser blends each stylised frame with the motion-compensated previous output, which
 removes frame-to-frame flicker without ghost trails; where the input does not change it holds
@@ -21,7 +21,7 @@ from .flow import FlowEstimator, FlowSettings, _boundary_planes, _grey, _maps
 from .scene_cuts import _CUT_THRESHOLD, _thumb_distance, _thumbnail
 
 __all__ = [
-    "DEFAULT_STABILIZER", "DEFAULT_STILL", "STABILISER_FLOW", "Motion", "Stabilizer", "StabilizerSettings",
+    "DEFAULT_STABILIZER", "DEFAULT_STILL", "STABILISER_FLOW", "Motion", "Stabiliser", "StabiliserSettings",
     "StillSettings",
 ]
 
@@ -46,7 +46,7 @@ STABILISER_FLOW = FlowSettings(scale=0.5, preset=cv2.DISOPTICAL_FLOW_PRESET_MEDI
 
 @dataclass(frozen=True, kw_only=True)
 class StillSettings:
-    """Where the input does not change, :class:`Stabilizer` holds its previous output in place.
+    """Where the input does not change, :class:`Stabiliser` holds its previous output in place.
 
     The input's luma, blurred (Gaussian σ = ``sigma`` full-frame pixels), is compared with a
     per-pixel reference: the input as it was when the held output was painted (a running mean
@@ -57,9 +57,9 @@ class StillSettings:
     previous output *unwarped* (the flow there is noise: carrying the texture along it makes
     the painting swim), the rest of the pixel is the flow-warped blend; ``s`` also scales the
     flow down, so the two paths join smoothly. ``hold`` < 1 bounds the memory, which keeps an
-    in-point render close to a full one (see :attr:`Stabilizer.warm_up_length`).
+    in-point render close to a full one (see :attr:`Stabiliser.warm_up_length`).
 
-    ``steady_input``: :meth:`Stabilizer.analyse` also offers the generator a steadied input
+    ``steady_input``: :meth:`Stabiliser.analyse` also offers the generator a steadied input
     (:attr:`Motion.source`): still pixels keep ``hold`` of the previous such frame, so the
     generator does not repaint the footage's noise (or a featureless surface's drift) there.
     A renderer that stylises ``Motion.source`` gets most of the stillness before blending.
@@ -100,7 +100,7 @@ class _InputHistory:
 
 @dataclass(frozen=True)
 class Motion:
-    """How an input frame follows the previous one: :meth:`Stabilizer.analyse`'s result.
+    """How an input frame follows the previous one: :meth:`Stabiliser.analyse`'s result.
 
     ``fresh``: no usable previous frame (first frame, scene cut, size change, skipped);
     otherwise ``maps`` (fixed-point ``cv2.remap`` maps that pull the previous frame onto this
@@ -114,13 +114,13 @@ class Motion:
     source: np.ndarray | None = None
 
 
-#: The still hold :class:`Stabilizer` uses by default (``still=None`` turns it off).
+#: The still hold :class:`Stabiliser` uses by default (``still=None`` turns it off).
 DEFAULT_STILL = StillSettings()
 
 
 @dataclass(frozen=True, kw_only=True)
-class StabilizerSettings:
-    """How :class:`Stabilizer` blends (see there for what each setting does).
+class StabiliserSettings:
+    """How :class:`Stabiliser` blends (see there for what each setting does).
 
     ``blend``/``hold``: the previous output's share where the input changed / did not;
     ``flow``: the optical flow; ``max_error``/``static_error``: the warped-input error at which
@@ -167,11 +167,11 @@ class StabilizerSettings:
             object.__setattr__(self, name, float(value))
 
 
-#: The stabiliser of ``--temporal stable`` (:attr:`~stylecut.core.RenderSettings.stabilizer`).
-DEFAULT_STABILIZER = StabilizerSettings()
+#: The stabiliser of ``--temporal stable`` (:attr:`~stylecut.core.RenderSettings.stabiliser`).
+DEFAULT_STABILIZER = StabiliserSettings()
 
 
-class Stabilizer:
+class Stabiliser:
     """Temporal stabilisation of a stylised sequence, fed frame by frame in order.
 
     Each output is ``α·warp(previous output) + (1 − α)·stylized``, with the previous output
@@ -212,8 +212,8 @@ class Stabilizer:
     without). Not thread-safe as a whole, but :meth:`analyse` and :meth:`apply` touch separate
     state and may run on two threads.
 
-    Settings: ``settings`` (a :class:`StabilizerSettings`, default :data:`DEFAULT_STABILIZER`),
-    with keyword overrides of its fields (``Stabilizer(hold=0.95)``); :attr:`settings` holds the
+    Settings: ``settings`` (a :class:`StabiliserSettings`, default :data:`DEFAULT_STABILIZER`),
+    with keyword overrides of its fields (``Stabiliser(hold=0.95)``); :attr:`settings` holds the
     result.
 
     Cost at 640×360 with the default settings, on 2 idle cores: about 7 ms per frame in
@@ -222,17 +222,17 @@ class Stabilizer:
     machine: 13 → 15 ms).
     """
 
-    def __init__(self, settings: StabilizerSettings | None = None, **overrides: Any) -> None:
+    def __init__(self, settings: StabiliserSettings | None = None, **overrides: Any) -> None:
         if settings is None:
             settings = DEFAULT_STABILIZER
-        elif not isinstance(settings, StabilizerSettings):
+        elif not isinstance(settings, StabiliserSettings):
             raise ValueError(
-                f"settings must be a StabilizerSettings. Received: settings={type(settings).__name__}"
+                f"settings must be a StabiliserSettings. Received: settings={type(settings).__name__}"
             )
-        unknown = sorted(set(overrides) - {f.name for f in fields(StabilizerSettings)})
+        unknown = sorted(set(overrides) - {f.name for f in fields(StabiliserSettings)})
         if unknown:
-            raise TypeError(f"Stabilizer() got unknown settings {', '.join(unknown)}. "
-                            f"Accepted: {', '.join(f.name for f in fields(StabilizerSettings))}")
+            raise TypeError(f"Stabiliser() got unknown settings {', '.join(unknown)}. "
+                            f"Accepted: {', '.join(f.name for f in fields(StabiliserSettings))}")
         self.settings = replace(settings, **overrides) if overrides else settings
         self._flow = FlowEstimator(self.settings.flow)
         self._input: _InputHistory | None = None
