@@ -22,7 +22,7 @@ from .keyframes import Curve
 from .media import DecodedFrame, VideoReader
 from .output import AtomicOutput, check_output_path
 from .stylizer import Stylizer, check_stylized
-from .temporal import DEFAULT_STABILIZER, Motion, Stabiliser, StabiliserSettings
+from .temporal import DEFAULT_STABILISER, Motion, Stabiliser, StabiliserSettings
 from .temporal_mode import DEFAULT_TEMPORAL, TemporalMode
 from .writer import AudioPassthrough, VideoWriter
 
@@ -49,7 +49,7 @@ class RenderSettings:
     audio: bool = True
     size: tuple[int, int] | None = None
     temporal: TemporalMode = DEFAULT_TEMPORAL
-    stabiliser: StabiliserSettings = DEFAULT_STABILIZER
+    stabiliser: StabiliserSettings = DEFAULT_STABILISER
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "temporal", TemporalMode.parse(self.temporal))

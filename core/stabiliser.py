@@ -21,7 +21,7 @@ from .flow import FlowEstimator, FlowSettings, _boundary_planes, _grey, _maps
 from .scene_cuts import _CUT_THRESHOLD, _thumb_distance, _thumbnail
 
 __all__ = [
-    "DEFAULT_STABILIZER", "DEFAULT_STILL", "STABILISER_FLOW", "Motion", "Stabiliser", "StabiliserSettings",
+    "DEFAULT_STABILISER", "DEFAULT_STILL", "STABILISER_FLOW", "Motion", "Stabiliser", "StabiliserSettings",
     "StillSettings",
 ]
 
@@ -168,7 +168,7 @@ class StabiliserSettings:
 
 
 #: The stabiliser of ``--temporal stable`` (:attr:`~stylecut.core.RenderSettings.stabiliser`).
-DEFAULT_STABILIZER = StabiliserSettings()
+DEFAULT_STABILISER = StabiliserSettings()
 
 
 class Stabiliser:
@@ -212,7 +212,7 @@ class Stabiliser:
     without). Not thread-safe as a whole, but :meth:`analyse` and :meth:`apply` touch separate
     state and may run on two threads.
 
-    Settings: ``settings`` (a :class:`StabiliserSettings`, default :data:`DEFAULT_STABILIZER`),
+    Settings: ``settings`` (a :class:`StabiliserSettings`, default :data:`DEFAULT_STABILISER`),
     with keyword overrides of its fields (``Stabiliser(hold=0.95)``); :attr:`settings` holds the
     result.
 
@@ -224,7 +224,7 @@ class Stabiliser:
 
     def __init__(self, settings: StabiliserSettings | None = None, **overrides: Any) -> None:
         if settings is None:
-            settings = DEFAULT_STABILIZER
+            settings = DEFAULT_STABILISER
         elif not isinstance(settings, StabiliserSettings):
             raise ValueError(
                 f"settings must be a StabiliserSettings. Received: settings={type(settings).__name__}"

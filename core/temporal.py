@@ -13,7 +13,7 @@ from __future__ import annotations
 from .flow import FlowEstimator, FlowSettings, backward_warp, occlusion_mask
 from .scene_cuts import cut_distance, scene_cut
 from .stabiliser import (
-    DEFAULT_STABILIZER,
+    DEFAULT_STABILISER,
     DEFAULT_STILL,
     STABILISER_FLOW,
     Motion,
@@ -25,7 +25,7 @@ from .stabiliser import (
 __all__ = [
     "FlowEstimator",
     "FlowSettings",
-    "DEFAULT_STABILIZER",
+    "DEFAULT_STABILISER",
     "DEFAULT_STILL",
     "Motion",
     "STABILISER_FLOW",

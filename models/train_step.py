@@ -10,7 +10,6 @@ uses autograd eagerly. Each step returns the losses as floats.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Protocol
 
 import keras
@@ -19,9 +18,6 @@ from keras import ops
 from stylecut.core.errors import ModelError
 
 __all__ = ["StepModels", "TrainStep", "make_train_step"]
-
-LossFn = Callable[[Any, Any], tuple[Any, Any, dict[str, Any]]]
-
 
 class StepModels(Protocol):
     """What a step needs from the trainer."""
@@ -67,7 +63,7 @@ def _set_learning_rates(models: StepModels, lr_g: float, lr_d: float) -> None:
 
 
 def _floats(losses: dict[str, Any]) -> dict[str, float]:
-    return {k: float(keras.ops.convert_to_numpy(v)) for k, v in losses.items()}
+    return {k: float(ops.convert_to_numpy(v)) for k, v in losses.items()}
 
 
 class _TensorFlowStep:
@@ -127,7 +123,7 @@ class _TorchStep:
             m.opt_g.apply([_zero_if_none(g, v) for g, v in zip(grads, g_vars, strict=True)], g_vars)
             for ema_w, w in zip(m.g_ema.weights, m.g.weights, strict=True):
                 ema_w.assign(ema_decay * ema_w.value + (1.0 - ema_decay) * ops.cast(w.value, ema_w.dtype))
-        return {k: float(v.detach().cpu()) for k, v in losses.items()}
+        return _floats(losses)
 
     def sync(self) -> None:
         pass

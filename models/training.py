@@ -267,7 +267,7 @@ class _Trainer:
                 f"No checkpoint to resume in {checkpoint_dir}. Received: resume={str(checkpoint_dir)!r}"
             )
         prefix = checkpoint_dir / latest.read_text().strip()
-        _read_variables(prefix, self._state_groups())
+        _read_variables(_state_file(prefix), self._state_groups())
         state = json.loads(prefix.with_suffix(".json").read_text())
         self.rng.bit_generator.state = state["rng"]
         self.resumed_wall_time = float(state.get("wall_time") or 0.0)
@@ -460,13 +460,19 @@ def _write_variables(path: Path, groups: dict[str, list[Any]]) -> None:
     tmp.replace(path)
 
 
-def _read_variables(prefix: Path, groups: dict[str, list[Any]]) -> None:
-    """Assign the groups' variables from the checkpoint at ``prefix`` (its .state.npz)."""
+def _state_file(prefix: Path) -> Path:
+    """The .state.npz of checkpoint ``prefix``; a clear error for the TensorFlow-format checkpoints
+    of runs trained before it."""
     path = prefix.with_suffix(".state.npz")
     if not path.exists() and prefix.with_suffix(".index").exists():
         raise ModelError(f"Checkpoint {prefix} is in the TensorFlow format of runs trained before "
                          f"{_CHECKPOINT_FORMAT}; export it with `stylecut export-style` on the TensorFlow "
                          f"backend, or train again. Received: checkpoint={str(prefix)!r}")
+    return path
+
+
+def _read_variables(path: Path, groups: dict[str, list[Any]]) -> None:
+    """Assign the groups' variables from a .npz written by :func:`_write_variables`."""
     try:
         with np.load(path) as saved:
             for name, vs in groups.items():
@@ -480,7 +486,7 @@ def _read_variables(prefix: Path, groups: dict[str, list[Any]]) -> None:
                     v.assign(value)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(
-            f"Checkpoint {path} cannot be restored: {exc}. Received: checkpoint={str(prefix)!r}"
+            f"Checkpoint {path} cannot be restored: {exc}. Received: checkpoint={str(path)!r}"
         ) from exc
 
 
@@ -488,7 +494,7 @@ def _read_generator(prefix: Path, generator: keras.Model) -> None:
     """The EMA generator's weights from a checkpoint, also from the tf.train.Checkpoint files of
     runs trained before the .state.npz format (on the TensorFlow backend)."""
     if prefix.with_suffix(".state.npz").exists() or keras.backend.backend() != "tensorflow":
-        _read_variables(prefix, {"g_ema": generator.weights})
+        _read_variables(_state_file(prefix), {"g_ema": generator.weights})
         return
     import tensorflow as tf
 

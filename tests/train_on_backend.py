@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import keras
-import numpy as np
 from stylecut.models.discriminators import DiscriminatorConfig
 from stylecut.models.generators import GENERATOR_PRESETS
 from stylecut.models.perceptual import PerceptualConfig
-from stylecut.models.training import TrainConfig, _Trainer
+from stylecut.models.training import TrainConfig, _read_variables, _Trainer, _write_variables
 
 
 def tiny_trainer(root: Path, style: str, out: Path, steps: int, *, vgg: bool) -> _Trainer:
@@ -41,14 +40,11 @@ def _groups(trainer: _Trainer) -> dict[str, list[Any]]:
 
 
 def save_weights(trainer: _Trainer, path: Path) -> None:
-    np.savez(path, **{f"{n}/{i}": v.numpy() for n, vs in _groups(trainer).items() for i, v in enumerate(vs)})
+    _write_variables(path, _groups(trainer))
 
 
 def load_weights(trainer: _Trainer, path: Path) -> None:
-    with np.load(path) as saved:
-        for name, variables in _groups(trainer).items():
-            for i, v in enumerate(variables):
-                v.assign(saved[f"{name}/{i}"])
+    _read_variables(path, _groups(trainer))
     trainer.g_ema.set_weights(trainer.g.get_weights())
 
 
