@@ -147,7 +147,7 @@ def seek_latencies(path: Path, n: int, seed: int) -> list[float]:
         reader.read(0)
         for _ in range(n):
             target = rng.randrange(frames)
-            reader._iter = None  # force a real seek (no sequential shortcut)
+            reader.cursor.reset()  # force a real seek (no sequential shortcut)
             t0 = time.perf_counter()
             reader.read(target)
             out.append(time.perf_counter() - t0)

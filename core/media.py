@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import bisect
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import av
 import numpy as np
@@ -38,6 +38,7 @@ from .errors import (
 
 __all__ = [
     "AudioInfo",
+    "DecodeCursor",
     "DecodedFrame",
     "ExtraVideoInfo",
     "FrameIndex",
@@ -49,8 +50,6 @@ __all__ = [
     "open_input",
     "probe",
 ]
-
-_T = TypeVar("_T")
 
 _MEDIA_MAGIC = (b"\x1a\x45\xdf\xa3", b"RIFF", b"OggS", b"\x00\x00\x01\xba", b"FLV")
 
@@ -477,30 +476,185 @@ class DecodedFrame:
     image: np.ndarray
 
 
+_SEEK_SAVES = 4  # a seek must skip more frames than this ahead of the cursor to beat decoding on
+
+
+class DecodeCursor:
+    """A decoder positioned in a file's first video stream, whose frames it labels with their
+    index in ``index``.
+
+    ``walk(n)`` decodes to frame ``n`` exactly and yields every frame decoded on the way, each
+    as ``(index, frame)``, ending with frame ``n``. It decodes on from the current position when
+    no seek would land later than that, else it seeks to the keyframe before ``n`` and verifies
+    the landing (see the module doc). Stopping a walk early cancels it: the cursor stays at the
+    last frame yielded, and the next walk goes on from there or seeks. Indices increase, except
+    where a landing is rejected and decoding restarts earlier. Not thread-safe.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], index: FrameIndex, *,
+                 thread_type: str = "AUTO") -> None:
+        self.path = Path(path)
+        self.index = index
+        self._thread_type = thread_type
+        self._container = open_input(self.path)
+        try:
+            self._stream = _video_stream(self._container, self.path)
+        except BaseException:
+            self._container.close()
+            raise
+        self._stream.thread_type = thread_type
+        self._pts_to_index = {ts: i for i, ts in enumerate(index.pts)}
+        self._keyframes = [i for i, key in enumerate(index.keyframe) if key] or [0]
+        self._raw: Iterator[tuple[int | None, av.VideoFrame]] | None = None
+        self.position = -1  # index of the last frame yielded (-1: none since the last seek)
+
+    @property
+    def container(self) -> av.container.InputContainer:
+        return self._container
+
+    @property
+    def stream(self) -> av.VideoStream:
+        return self._stream
+
+    def close(self) -> None:
+        self._raw = None
+        self._container.close()
+
+    def reset(self) -> None:
+        """Forget the position (after something else moved the demuxer): the next walk seeks."""
+        self._raw = None
+        self.position = -1
+
+    def keyframe_before(self, n: int) -> int:
+        """The last keyframe at or before frame ``n``."""
+        return self._keyframes[max(0, bisect.bisect_right(self._keyframes, n) - 1)]
+
+    def can_continue(self, n: int) -> bool:
+        """True when decoding on from the current position reaches frame ``n`` no later than a
+        seek would (always forward, where only decoding from the start finds frames)."""
+        if self._raw is None or n <= self.position:
+            return False
+        return not self.index.pts_trusted or self.keyframe_before(n) - self.position <= _SEEK_SAVES
+
+    def walk(self, n: int) -> Iterator[tuple[int, av.VideoFrame]]:
+        """Frames decoded on the way to frame ``n``, ending with frame ``n`` (see the class doc);
+        ``SeekError`` when no way of decoding finds it."""
+        if self.can_continue(n):
+            yield from self._onwards(n)
+            if self.position == n:
+                return
+        if self.index.pts_trusted and n > 0:
+            # The keyframe at or before n, then up to two earlier ones (a demuxer may land
+            # after the asked time, or on frames it labels wrongly).
+            keys = [i for i in range(n, -1, -1) if self.index.keyframe[i]][:3]
+            for k in keys:
+                if k == 0:
+                    break
+                self._seek(k)
+                if (yield from self._land(n)):
+                    return
+        self._restart()
+        yield from self._onwards(n)
+        if self.position != n:
+            self.reset()
+            raise SeekError(
+                f"Could not decode frame {n} (pts {self.index.pts[n]}) of {self.path}. "
+                f"Received: frame={n}"
+            )
+
+    def read(self, n: int) -> av.VideoFrame:
+        """Frame ``n`` (the end of ``walk(n)``)."""
+        for i, frame in self.walk(n):
+            if i == n:
+                return frame
+        raise AssertionError("walk() ends with its target or raises")
+
+    def onwards(self, stop: int) -> Iterator[tuple[int, av.VideoFrame]]:
+        """The frames after the current position, in order, up to frame ``stop - 1``."""
+        if self._raw is not None and self.position < stop - 1:
+            yield from self._onwards(stop - 1)
+
+    # --- positioning --------------------------------------------------------------------------
+    def _seek(self, k: int) -> None:
+        self._container.seek(self.index.seek_point(k), stream=self._stream, backward=True)
+        self._raw = self._by_pts(decode_frames(self._container, self._stream, self.path))
+        self.position = -1
+
+    def _restart(self) -> None:
+        """Decoding from the file's first packet: the file is reopened, because a seek to the
+        start can land past it (MPEG-PS/TS)."""
+        self._container.close()
+        self._container = open_input(self.path)
+        self._stream = _video_stream(self._container, self.path)
+        self._stream.thread_type = self._thread_type
+        frames = decode_frames(self._container, self._stream, self.path)
+        if self.index.pts_trusted:
+            self._raw = self._by_pts(frames)
+        else:
+            self._raw = ((i, frame) for i, frame in enumerate(frames))  # output order = presentation
+        self.position = -1
+
+    def _by_pts(self, frames: Iterator[av.VideoFrame]) -> Iterator[tuple[int | None, av.VideoFrame]]:
+        """(index, frame) for frames labelled by their pts; None for a pts the index lacks."""
+        for frame in frames:
+            ts = _frame_pts(frame)
+            yield (None if ts is None else self._pts_to_index.get(ts)), frame
+
+    # --- decoding -----------------------------------------------------------------------------
+    def _land(self, n: int) -> Generator[tuple[int, av.VideoFrame], None, bool]:
+        """Frames up to ``n`` right after a seek; False (stopping) at the first that shows the
+        landing cannot be trusted: one after ``n``, one missing, one the index lacks."""
+        assert self._raw is not None
+        for i, frame in self._raw:
+            if i is None or i > n or (self.position >= 0 and i != self.position + 1):
+                return False
+            self.position = i
+            yield i, frame
+            if i == n:
+                return True
+        return False
+
+    def _onwards(self, n: int) -> Iterator[tuple[int, av.VideoFrame]]:
+        """Frames after the position up to ``n`` (an unknown pts maps to the next free index;
+        frames that would go back are dropped)."""
+        assert self._raw is not None
+        for i, frame in self._raw:
+            if i is None:
+                ts = _frame_pts(frame)
+                if ts is None:
+                    continue
+                i = max(self.position + 1, bisect.bisect_left(self.index.pts, ts))
+            if i <= self.position or i >= len(self.index):
+                continue
+            self.position = i
+            yield i, frame
+            if i >= n:
+                return
+
+
+def _frame_pts(frame: av.VideoFrame) -> int | None:
+    return frame.pts if frame.pts is not None else frame.dts
+
+
 class VideoReader:
     """Sequential and frame-accurate random access to a file's first video stream.
 
     Use as a context manager. ``read(n)`` returns frame ``n`` exactly (RGB uint8);
-    ``frames(start, stop)`` iterates a range in order after one seek.
+    ``frames(start, stop)`` iterates a range in order after one seek. Decoding goes through one
+    :class:`DecodeCursor`, so sequential reads never seek.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, thread_type: str = "AUTO") -> None:
         self.path = Path(path)
         self.index = build_index(self.path)
-        self._container = open_input(self.path)
+        self.cursor = DecodeCursor(self.path, self.index, thread_type=thread_type)
         try:
-            self._stream = _video_stream(self._container, self.path)
-            self._stream.thread_type = thread_type
-            self._thread_type = thread_type
-            self.colour = ColourTags.from_codec_context(self._stream.codec_context)
+            self.colour = ColourTags.from_codec_context(self.stream.codec_context)
             self._converter = FrameConverter(self.colour)
-            self.fps = _stream_fps(self._stream, self.index)
+            self.fps = _stream_fps(self.stream, self.index)
         except BaseException:
-            self._container.close()
+            self.cursor.close()
             raise
-        self._pts_to_index = {ts: i for i, ts in enumerate(self.index.pts)}
-        self._iter: Iterator[tuple[int, av.VideoFrame]] | None = None
-        self._last_read = -1
         self._rotation: int | None = None
 
     # --- context management ---------------------------------------------------------------
@@ -511,30 +665,29 @@ class VideoReader:
         self.close()
 
     def close(self) -> None:
-        self._iter = None
-        self._container.close()
+        self.cursor.close()
 
     def __len__(self) -> int:
         return len(self.index)
 
     @property
     def width(self) -> int:
-        return int(self._stream.codec_context.width)
+        return int(self.stream.codec_context.width)
 
     @property
     def height(self) -> int:
-        return int(self._stream.codec_context.height)
+        return int(self.stream.codec_context.height)
 
     @property
     def stream(self) -> av.VideoStream:
-        return self._stream
+        return self.cursor.stream
 
     @property
     def rotation(self) -> int:
         """Display rotation (degrees counter-clockwise) from the first frame's side data."""
         if self._rotation is None:
-            self._iter = None  # _rotation moves the decoder
-            self._rotation = _rotation(self._stream, self._container)
+            self.cursor.reset()  # _rotation moves the demuxer
+            self._rotation = _rotation(self.cursor.stream, self.cursor.container)
         return self._rotation
 
     # --- addressing -----------------------------------------------------------------------
@@ -559,84 +712,6 @@ class VideoReader:
         return self.index.frame_at(t)
 
     # --- decoding -------------------------------------------------------------------------
-    def _decode_after_seek(self, ts: int) -> Iterator[av.VideoFrame]:
-        self._container.seek(ts, stream=self._stream, backward=True)
-        return decode_frames(self._container, self._stream, self.path)
-
-    def _decode_from_start(self) -> Iterator[av.VideoFrame]:
-        """Decoding from the file's first packet: the file is reopened, because a seek to the
-        start can land past it (MPEG-PS/TS)."""
-        self._container.close()
-        self._container = open_input(self.path)
-        self._stream = _video_stream(self._container, self.path)
-        self._stream.thread_type = self._thread_type
-        return decode_frames(self._container, self._stream, self.path)
-
-    def _frame_pts(self, frame: av.VideoFrame) -> int | None:
-        return frame.pts if frame.pts is not None else frame.dts
-
-    def _by_pts(self, frames: Iterator[av.VideoFrame]) -> Iterator[tuple[int | None, av.VideoFrame]]:
-        """(index, frame) for frames labelled by their pts; None for a pts the index lacks."""
-        for frame in frames:
-            ts = self._frame_pts(frame)
-            yield (None if ts is None else self._pts_to_index.get(ts)), frame
-
-    def _in_order(self, labelled: Iterator[tuple[int | None, av.VideoFrame]]) -> Iterator[
-            tuple[int, av.VideoFrame]]:
-        """Frames whose index follows the last one's (an unknown pts maps to the next free
-        index; frames that would go back are dropped)."""
-        last = -1
-        for i, frame in labelled:
-            if i is None:
-                ts = self._frame_pts(frame)
-                if ts is None:
-                    continue
-                i = max(last + 1, bisect.bisect_left(self.index.pts, ts))
-            if i <= last or i >= len(self.index):
-                continue
-            last = i
-            yield i, frame
-
-    def _landed(self, labelled: Iterator[tuple[int | None, av.VideoFrame]], n: int) -> Iterator[
-            tuple[int, av.VideoFrame]] | None:
-        """The decode iterator positioned at frame ``n`` when the frames up to it are frames of
-        the index in order (none after ``n`` first, none missing, none unknown), else None."""
-        previous: int | None = None
-        for i, frame in labelled:
-            if i is None or i > n or (previous is not None and i != previous + 1):
-                return None
-            if i == n:
-                return self._in_order(_prepend((i, frame), labelled))
-            previous = i
-        return None
-
-    def _seek_iter(self, n: int) -> Iterator[tuple[int, av.VideoFrame]]:
-        """A decode iterator of (index, frame) whose first item is frame ``n`` (exact)."""
-        if self.index.pts_trusted and n > 0:
-            # The keyframe at or before n, then up to two earlier ones (a demuxer may land
-            # after the asked time, or on frames it labels wrongly).
-            keys = [i for i in range(n, -1, -1) if self.index.keyframe[i]][:3]
-            for k in keys:
-                if k == 0:
-                    break
-                positioned = self._landed(
-                    self._by_pts(self._decode_after_seek(self.index.seek_point(k))), n)
-                if positioned is not None:
-                    return positioned
-        frames = self._decode_from_start()
-        if self.index.pts_trusted:
-            labelled: Iterator[tuple[int, av.VideoFrame]] = self._in_order(self._by_pts(frames))
-        else:
-            labelled = enumerate(frames)  # decode-output order is presentation order
-        for i, frame in labelled:
-            if i == n:
-                return _prepend((i, frame), labelled)
-            if i > n:
-                break
-        raise SeekError(
-            f"Could not decode frame {n} (pts {self.index.pts[n]}) of {self.path}. Received: frame={n}"
-        )
-
     def _to_decoded(self, i: int, frame: av.VideoFrame,
                     size: tuple[int, int] | None = None) -> DecodedFrame:
         # the index's pts, never the decoder's: in order, and reconstructed where the
@@ -651,21 +726,7 @@ class VideoReader:
     def read_frame(self, n: int) -> DecodedFrame:
         """Frame ``n`` with its pts and time."""
         n = self._check(n)
-        # Continue decoding forward when the target is a few frames ahead of the last read
-        # (always, when frames can only be found from the start).
-        ahead = 30 if self.index.pts_trusted else len(self.index)
-        if self._iter is not None and self._last_read < n <= self._last_read + ahead:
-            for i, frame in self._iter:
-                if i < n:
-                    continue
-                if i == n:
-                    self._last_read = n
-                    return self._to_decoded(i, frame)
-                break
-        self._iter = self._seek_iter(n)
-        i, frame = next(self._iter)
-        self._last_read = n
-        return self._to_decoded(i, frame)
+        return self._to_decoded(n, self.cursor.read(n))
 
     def frames(self, start: int = 0, stop: int | None = None, *,
                size: tuple[int, int] | None = None) -> Iterator[DecodedFrame]:
@@ -680,11 +741,9 @@ class VideoReader:
                 f"Range end {stop} is past the last frame of {self.path.name} "
                 f"({len(self.index) - 1}). Received: stop={stop}"
             )
-        self._iter = None  # the sequential iterator below owns the decoder
-        for i, frame in self._seek_iter(start):
+        yield self._to_decoded(start, self.cursor.read(start), size)
+        for i, frame in self.cursor.onwards(stop):
             yield self._to_decoded(i, frame, size)
-            if i >= stop - 1:
-                return
 
     def __iter__(self) -> Iterator[DecodedFrame]:
         return self.frames()
@@ -703,8 +762,4 @@ def decode_frames(
             f"Decoding {path} failed: {exc.strerror or exc}. Received: path={str(path)!r}"
         ) from exc
 
-
-def _prepend(first: _T, rest: Iterator[_T]) -> Iterator[_T]:
-    yield first
-    yield from rest
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 from stylecut.core.errors import ModelError, StyleNotFoundError
 
 __all__ = [
@@ -34,14 +35,14 @@ def shipped_styles_dir() -> Path:
 
 
 def user_styles_dir() -> Path:
-    """Folder for user-trained styles: ``$STYLECUT_STYLES``, else ``$XDG_DATA_HOME/stylecut/styles``
-    (``~/.local/share/stylecut/styles``)."""
+    """Folder for user-trained styles: ``$STYLECUT_STYLES``, else ``styles`` in the platform's
+    user data folder (Linux: ``$XDG_DATA_HOME/stylecut/styles``, i.e.
+    ``~/.local/share/stylecut/styles``; macOS: ``~/Library/Application Support/stylecut/styles``;
+    Windows: ``%LOCALAPPDATA%\\stylecut\\styles``)."""
     env = os.environ.get("STYLECUT_STYLES")
     if env:
         return Path(env).expanduser()
-    data_home = os.environ.get("XDG_DATA_HOME")
-    base = Path(data_home).expanduser() if data_home else Path.home() / ".local" / "share"
-    return base / "stylecut" / "styles"
+    return Path(platformdirs.user_data_dir("stylecut", appauthor=False)) / "styles"
 
 
 def _number(value: object) -> float | None:

@@ -32,7 +32,6 @@ import re
 import shutil
 import time
 import urllib.parse
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
+from opentimelineio import url_utils
 from opentimelineio.opentime import RationalTime
 from stylecut.core import (
     DEFAULT_TEMPORAL,
@@ -482,7 +482,7 @@ def _media_path(ref: Any, base_dir: Path) -> Path:
     url = ref.target_url
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme == "file":
-        path = Path(urllib.request.url2pathname(parsed.path))
+        path = Path(url_utils.filepath_from_url(url))  # keeps the host of file://server/share
     elif parsed.scheme and len(parsed.scheme) > 1:
         raise OtioError(f"media {url} is not a local file")
     else:

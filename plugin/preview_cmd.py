@@ -45,7 +45,8 @@ def qt_available() -> bool:
               help="Box the preview (and its proxy) fits in.")
 @click.option("--no-proxy", is_flag=True, help="Scrub the original directly (no proxy is built).")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
-              help="Folder for proxies (default: $STYLECUT_CACHE/proxies or ~/.cache/stylecut/proxies).")
+              help="Folder for proxies (default: $STYLECUT_CACHE/proxies, else the user cache folder's "
+                   "stylecut/proxies, ~/.cache/stylecut/proxies on Linux).")
 def preview_cmd(clip: Path | None, style: str | None, keyframes: Path | None, preview_size: str,
                 no_proxy: bool, cache_dir: Path | None) -> None:
     """Scrub CLIP with a live styled preview, edit the strength curve, export.

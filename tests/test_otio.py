@@ -257,3 +257,23 @@ def test_kdenlive_without_its_adapter_names_the_package_to_install(tmp_path: Pat
     with pytest.raises(sotio.OtioError, match=r"Cannot write .*out.kdenlive.*pip install otio-kdenlive"):
         sotio.write_timeline(otio.schema.Timeline(), tmp_path / "out.kdenlive")
     assert not (tmp_path / "out.kdenlive").exists()
+
+
+def test_file_urls_keep_their_host_and_decode_their_escapes(media: tuple[Path, Path], tmp_path: Path) -> None:
+    """A clip on a network share (file://server/share/...) names that share, not /share/...;
+    a percent-escaped local URL finds its file."""
+    spaced = tmp_path / "my clip.mp4"
+    spaced.write_bytes(media[1].read_bytes())
+    tl = otio.schema.Timeline()
+    track = otio.schema.Track()
+    for name, url in (("share", "file://server/share/shot%201.mov"),
+                      ("local", "file://" + str(spaced).replace(" ", "%20"))):
+        ref = otio.schema.ExternalReference(target_url=url, available_range=_r(0, 40))
+        track.append(otio.schema.Clip(name=name, media_reference=ref, source_range=_r(0, 4)))
+    tl.tracks.append(track)
+    for name in ("share", "local"):
+        sotio.apply_effect(tl, clip=name, style="s", curve=Curve.constant(1.0), temporal="off")
+    report = sotio.render_timeline(tl, tmp_path / "m", stylizer_factory=lambda s: InvertStylizer())
+    share, local = report.results
+    assert share.status == "error" and "media //server/share/shot 1.mov is missing" in share.message
+    assert local.status == "rendered"

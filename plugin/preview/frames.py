@@ -30,7 +30,6 @@ the first frame of a render from that point looks like before stabilisation warm
 
 from __future__ import annotations
 
-import bisect
 import threading
 import time
 from collections import OrderedDict
@@ -45,7 +44,7 @@ import numpy as np
 from stylecut.core.colour import ColourTags, FrameConverter
 from stylecut.core.errors import SeekError
 from stylecut.core.keyframes import Curve
-from stylecut.core.media import FrameIndex, VideoReader, build_index, decode_frames, open_input
+from stylecut.core.media import DecodeCursor, FrameIndex, VideoReader, build_index
 from stylecut.core.stylizer import Stylizer, check_stylized
 from stylecut.core.temporal import Stabiliser
 from stylecut.core.temporal_mode import DEFAULT_TEMPORAL, TemporalMode
@@ -55,7 +54,6 @@ from .proxy import ProxyMap
 __all__ = ["FrameCache", "FrameServer", "ServedFrame", "scaled_size"]
 
 _PROVISIONAL_MIN_DISTANCE = 8  # frames between keyframe and target before a provisional is worth it
-_FORWARD_CONTINUE = 4  # a target this close ahead of the decoder is always decoded forward
 _NEAREST_SECONDS = 1.0
 _DEFAULT_CACHE_BYTES = 384 << 20
 
@@ -163,62 +161,20 @@ class _Settings:
 
 
 class _OriginalDecoder:
-    """Frame-accurate decoding of the original with a cancellable, resumable forward decode."""
+    """Frame-accurate preview decoding of the original through a :class:`DecodeCursor`, with a
+    low-resolution provisional on long decodes and retargeting mid-way."""
 
     def __init__(self, path: Path, index: FrameIndex) -> None:
-        self.path = path
-        self.index = index
-        self._container = open_input(path)
-        self._stream = self._container.streams.video[0]
-        self._stream.thread_type = "SLICE"  # lowest latency for seeks (no frame-thread delay)
-        self._converter = FrameConverter(ColourTags.from_codec_context(self._stream.codec_context))
-        self._pts_to_index = {ts: i for i, ts in enumerate(index.pts)}
-        self._keyframes = [i for i, key in enumerate(index.keyframe) if key] or [0]
-        self._it: Any = None
-        self._next: int | None = None  # the next frame's index when counting from the start
-        self._pos = -1  # index of the last frame taken from self._it
+        # SLICE threads: the lowest latency for seeks (no frame-thread delay)
+        self.cursor = DecodeCursor(path, index, thread_type="SLICE")
+        self._converter = FrameConverter(ColourTags.from_codec_context(self.cursor.stream.codec_context))
 
     def close(self) -> None:
-        self._it = None
-        self._container.close()
+        self.cursor.close()
 
-    def keyframe_before(self, n: int) -> int:
-        """The last keyframe at or before frame ``n``."""
-        return self._keyframes[max(0, bisect.bisect_right(self._keyframes, n) - 1)]
-
-    def can_continue(self, pos: int, target: int) -> bool:
-        """True when decoding on from frame ``pos`` reaches ``target`` no later than a seek would."""
-        return pos < target and (target - pos <= _FORWARD_CONTINUE or self.keyframe_before(target) <= pos)
-
-    def _seek(self, n: int, from_start: bool = False) -> None:
-        k = self.keyframe_before(n)
-        if from_start or k == 0:
-            # Reopened, not sought: a seek to the start can land past it (MPEG-PS/TS), and
-            # where the container's pts are not the frames' own, frames are counted from here.
-            self._container.close()
-            self._container = open_input(self.path)
-            self._stream = self._container.streams.video[0]
-            self._stream.thread_type = "SLICE"
-            self._next = 0
-        else:
-            self._container.seek(self.index.seek_point(k), stream=self._stream, backward=True)
-            self._next = None
-        self._it = decode_frames(self._container, self._stream, self.path)
-        self._pos = -1
-
-    def _label(self, frame: av.VideoFrame, first: bool) -> int | None:
-        """The frame's index: counted from the start where pts are not trusted, else by pts
-        (None: unknown right after a seek, i.e. the landing cannot be trusted)."""
-        if not self.index.pts_trusted:
-            if self._next is None:
-                return None
-            self._next += 1
-            return self._next - 1
-        ts = frame.pts if frame.pts is not None else frame.dts
-        i = None if ts is None else self._pts_to_index.get(ts)
-        if i is None and not first and ts is not None:
-            i = min(bisect.bisect_left(self.index.pts, ts), len(self.index) - 1)
-        return i
+    def can_continue(self, target: int) -> bool:
+        """True when decoding on reaches ``target`` no later than a seek would."""
+        return self.cursor.can_continue(target)
 
     def to_rgb(self, frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
         return self._converter.to_rgb(frame, size)
@@ -231,32 +187,15 @@ class _OriginalDecoder:
     ) -> tuple[int, av.VideoFrame] | None:
         """Decode frame ``n``; returns (index, frame) or None when ``retarget`` aborted.
 
-        ``on_first(i, frame)`` gets the first frame decoded after a seek when it is well before
-        the target. ``retarget(i)`` is asked after each decoded frame ``i``: it returns the
+        ``on_first(i, frame)`` gets the first frame decoded when it is well before the target.
+        ``retarget(i)`` is asked after each decoded frame ``i`` before the target: it returns the
         (possibly new) target, or None to stop.
         """
-        if self._it is None or not self.can_continue(self._pos, n):
-            self._seek(n)
-        tried_start = False
-        first = True
         while True:
-            got = None
-            for frame in self._it:
-                i = self._label(frame, first)
-                if i is None and first:
-                    got = "late"
-                    break
-                if i is None:
-                    continue
-                if first and i > n:
-                    got = "late"
-                    break
-                self._pos = i
-                if i >= n:
-                    if i == n:
-                        return i, frame
-                    got = "late"
-                    break
+            first = True
+            for i, frame in self.cursor.walk(n):
+                if i == n:
+                    return i, frame
                 if first and n - i >= _PROVISIONAL_MIN_DISTANCE:
                     on_first(i, frame)
                 first = False
@@ -264,21 +203,10 @@ class _OriginalDecoder:
                 if target is None:
                     return None
                 if target != n:
-                    if not self.can_continue(i, target):
-                        self._seek(target)
-                        first = True
                     n = target
-                    break
+                    break  # walk on towards the new target (or seek, when that is faster)
             else:
-                self._it = None
-                raise SeekError(f"Could not decode frame {n} of {self.path}. Received: frame={n}")
-            if got == "late":
-                if tried_start:
-                    self._it = None
-                    raise SeekError(f"Could not decode frame {n} of {self.path}. Received: frame={n}")
-                tried_start = True
-                self._seek(n, from_start=True)
-                first = True
+                raise AssertionError("DecodeCursor.walk ends with its target or raises")
 
 
 class FrameServer:
@@ -596,7 +524,7 @@ class _Worker:
                 return current[0].frame
             with s._lock:
                 newer = s._slot
-                if newer is not None and self.original.can_continue(i, newer.frame):  # type: ignore[union-attr]
+                if newer is not None and self.original.can_continue(newer.frame):  # type: ignore[union-attr]
                     s._slot = None  # take it over: continue decoding towards it
                     current[0] = newer
                     return newer.frame

@@ -30,6 +30,7 @@ from typing import Any
 
 import av
 import numpy as np
+import platformdirs
 from stylecut.core.errors import OutputDirError, RenderCancelled
 from stylecut.core.media import DecodedFrame, VideoReader, build_index
 
@@ -52,14 +53,13 @@ _QUALITY = "3"  # MJPEG qscale (2 best .. 31)
 
 
 def cache_dir() -> Path:
-    """Where proxies live: ``$STYLECUT_CACHE/proxies``, else ``$XDG_CACHE_HOME/stylecut/proxies``
-    (``~/.cache/stylecut/proxies``)."""
+    """Where proxies live: ``$STYLECUT_CACHE/proxies``, else ``proxies`` in the platform's user
+    cache folder (Linux: ``$XDG_CACHE_HOME/stylecut/proxies``, ``~/.cache/stylecut/proxies``;
+    macOS: ``~/Library/Caches/stylecut/proxies``; Windows: ``%LOCALAPPDATA%\\stylecut\\Cache\\proxies``)."""
     env = os.environ.get("STYLECUT_CACHE")
     if env:
         return Path(env).expanduser() / "proxies"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "stylecut" / "proxies"
+    return Path(platformdirs.user_cache_dir("stylecut", appauthor=False)) / "proxies"
 
 
 def fit_size(width: int, height: int, box: tuple[int, int] = DEFAULT_PREVIEW_SIZE) -> tuple[int, int]:
