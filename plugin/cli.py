@@ -271,9 +271,13 @@ def render_cmd(
                               temporal=temporal)
     encode.preset_for(output)
     stylizer = _load_style(style)
-    bar = JsonProgress() if progress_json else ProgressBar(f"{source.name} → {output.name}", quiet=quiet)
-    result = render(source, output, stylizer, strength=curve, settings=settings, progress=bar,
-                    on_note=_echo_note)
+    if progress_json:
+        result = render(source, output, stylizer, strength=curve, settings=settings,
+                        progress=JsonProgress(), on_note=_echo_note)
+    else:
+        with ProgressBar(f"{source.name} → {output.name}", quiet=quiet) as bar:
+            result = render(source, output, stylizer, strength=curve, settings=settings, progress=bar,
+                            on_note=_echo_note)
     click.echo(str(result.output))
     if not quiet:
         click.echo(f"stylecut: {result.frames} frames in {result.seconds:.1f}s "

@@ -88,10 +88,10 @@ def run_demo(
         echo("stylecut demo: no style is installed yet, so the clip is rendered unstyled "
              "(an engine check: decode → pipeline → encode with audio)", err=True)
     out = output_dir / "demo-styled.mp4"
-    bar = ProgressBar("demo", quiet=quiet)
     t0 = time.perf_counter()
-    result = render(clip, out, stylizer, strength=RAMP,
-                    settings=RenderSettings(overwrite=True), progress=bar)
+    with ProgressBar("demo", quiet=quiet) as bar:
+        result = render(clip, out, stylizer, strength=RAMP,
+                        settings=RenderSettings(overwrite=True), progress=bar)
     wall = time.perf_counter() - t0
     with VideoReader(clip) as src, VideoReader(out) as dst:
         picks = np.linspace(0, len(src) - 1, 4).round().astype(int)

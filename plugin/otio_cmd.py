@@ -95,9 +95,9 @@ def render_cmd(timeline: Path, media_dir: Path, output: Path, handles: int, quie
     def factory(name: str) -> Stylizer:
         return importlib.import_module("stylecut.plugin.cli")._load_style(name)
 
-    bar = ProgressBar(f"{timeline.name} → {media_dir}", quiet=quiet)
-    report = mod.render_timeline(tl, media_dir, stylizer_factory=factory, handles=handles,
-                                 progress=bar, base_dir=timeline.resolve().parent)
+    with ProgressBar(f"{timeline.name} → {media_dir}", quiet=quiet) as bar:
+        report = mod.render_timeline(tl, media_dir, stylizer_factory=factory, handles=handles,
+                                     progress=bar, base_dir=timeline.resolve().parent)
     lost = _write(tl, output)
     for r in report.results:
         detail = r.message if r.status == "error" else str(r.output)

@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+import click
 from stylecut.core import Progress
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar as ClickBar
 
 __all__ = ["JsonProgress", "ProgressBar", "format_duration", "warn_stderr"]
 
@@ -30,7 +34,10 @@ def format_duration(seconds: float | None) -> str:
 
 
 class ProgressBar:
-    """Draws on a TTY (redrawn at most 10×/s); off a TTY or when quiet it stays silent."""
+    """A ``click.progressbar`` fed with the render's :class:`~stylecut.core.Progress` (count,
+    percent, and its fps and ETA), redrawn at most 10×/s on a TTY; silent off a TTY or when
+    quiet. Use as a context manager, so the line ends (and click shows the cursor again) however
+    the render ends."""
 
     def __init__(self, label: str, *, stream: TextIO | None = None, quiet: bool = False,
                  width: int = 30) -> None:
@@ -38,31 +45,42 @@ class ProgressBar:
         self.stream = stream or sys.stderr
         self.enabled = not quiet and bool(getattr(self.stream, "isatty", lambda: False)())
         self.width = width
+        self._bar: ClickBar[Progress] | None = None
         self._last = 0.0
+        self._ended = False
 
-    def line(self, p: Progress) -> str:
-        frac = p.done / p.total if p.total else 1.0
-        filled = int(self.width * frac)
-        bar = "#" * filled + "-" * (self.width - filled)
-        return (f"{self.label} [{bar}] {p.done}/{p.total} {100 * frac:5.1f}% "
-                f"{p.fps:6.1f} fps  ETA {format_duration(p.eta)}")
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
 
     def __call__(self, p: Progress) -> None:
-        if not self.enabled:
+        if not self.enabled or self._ended:
             return
         now = time.monotonic()
         if p.done < p.total and now - self._last < 0.1:
             return
         self._last = now
-        self.stream.write("\r" + self.line(p))
+        if self._bar is None:
+            self._bar = click.progressbar(
+                length=max(p.total, 1), label=self.label, file=self.stream, width=self.width,
+                show_pos=True, show_percent=True, show_eta=False, fill_char="#", empty_char="-",
+                item_show_func=_speed)
+        self._bar.update(p.done - self._bar.pos, p)
         if p.done >= p.total:
-            self.stream.write("\n")
-        self.stream.flush()
+            self.finish()
 
-    def clear(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+    def finish(self) -> None:
+        """End the line (idempotent)."""
+        self._ended = True
+        if self._bar is not None:
+            self._bar.render_finish()
+            self._bar = None
+
+
+def _speed(p: Progress | None) -> str | None:
+    return None if p is None else f"{p.fps:6.1f} fps  ETA {format_duration(p.eta)}"
 
 
 class JsonProgress:

@@ -10,9 +10,25 @@ class _Tty(io.StringIO):
 
 
 def test_progress_line_shows_count_percent_fps_and_eta():
-    bar = ProgressBar("clip", stream=_Tty())
-    line = bar.line(Progress(done=50, total=200, elapsed=2.0))
-    assert "50/200" in line and "25.0%" in line and "25.0 fps" in line and "ETA 0:06" in line
+    tty = _Tty()
+    with ProgressBar("clip", stream=tty) as bar:
+        bar(Progress(done=50, total=200, elapsed=2.0))
+        line = tty.getvalue()
+        assert line.startswith("\r") and "clip" in line and "#######---" in line
+        assert "50/200" in line and "25%" in line and "25.0 fps" in line and "ETA 0:06" in line
+        assert not line.endswith("\n")
+    assert tty.getvalue().endswith("\n")  # the context ends the line, however the render ended
+
+
+def test_progress_bar_ends_its_line_when_the_render_fails():
+    tty = _Tty()
+    try:
+        with ProgressBar("clip", stream=tty) as bar:
+            bar(Progress(done=5, total=200, elapsed=1.0))
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass
+    assert "5/200" in tty.getvalue() and tty.getvalue().endswith("\n")
 
 
 def test_progress_bar_draws_on_a_tty_and_is_silent_otherwise():
