@@ -112,15 +112,17 @@ class _TorchStep:
         torch, m = self._torch, self.m
         _set_learning_rates(m, lr_g, lr_d)
         g_loss, d_loss, losses = m.losses(ops.convert_to_tensor(content), ops.convert_to_tensor(style))
-        if m.adversarial:
-            d_vars = m.d.trainable_variables
-            values = [v.value for v in d_vars]
-            grads = torch.autograd.grad(d_loss, values, retain_graph=True, allow_unused=True)
-            m.opt_d.apply([_zero_if_none(g, v) for g, v in zip(grads, d_vars, strict=True)], d_vars)
+        # Both gradients at the weights the losses saw (as the TF tape and jax.vjp take them):
+        # updating D first would change, in place, tensors the generator's graph still needs.
+        d_vars = m.d.trainable_variables if m.adversarial else []
         g_vars = m.g.trainable_variables
-        grads = torch.autograd.grad(g_loss, [v.value for v in g_vars], allow_unused=True)
+        d_grads = (torch.autograd.grad(d_loss, [v.value for v in d_vars], retain_graph=True,
+                                       allow_unused=True) if d_vars else ())
+        g_grads = torch.autograd.grad(g_loss, [v.value for v in g_vars], allow_unused=True)
         with torch.no_grad():
-            m.opt_g.apply([_zero_if_none(g, v) for g, v in zip(grads, g_vars, strict=True)], g_vars)
+            if d_vars:
+                m.opt_d.apply([_zero_if_none(g, v) for g, v in zip(d_grads, d_vars, strict=True)], d_vars)
+            m.opt_g.apply([_zero_if_none(g, v) for g, v in zip(g_grads, g_vars, strict=True)], g_vars)
             for ema_w, w in zip(m.g_ema.weights, m.g.weights, strict=True):
                 ema_w.assign(ema_decay * ema_w.value + (1.0 - ema_decay) * ops.cast(w.value, ema_w.dtype))
         return _floats(losses)
