@@ -3,30 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 import av
 import numpy as np
-from av.video.reformatter import VideoReformatter
+from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc, VideoReformatter
 
 __all__ = ["BT601_LUMA", "ColourTags", "FrameConverter"]
 
 #: BT.601 luma weights of R, G and B (what OpenCV's RGB2GRAY uses).
 BT601_LUMA = (0.299, 0.587, 0.114)
 
-# FFmpeg enum values (AVColorSpace / AVColorPrimaries / AVColorTransferCharacteristic / AVColorRange)
+# AVColorSpace names (PyAV has enums for primaries, transfer and range, not for the matrix)
 _MATRIX_NAMES = {
     0: "rgb", 1: "bt709", 2: "unspecified", 4: "fcc", 5: "bt470bg", 6: "smpte170m",
     7: "smpte240m", 9: "bt2020nc", 10: "bt2020c",
 }
-_PRIMARIES_NAMES = {1: "bt709", 2: "unspecified", 5: "bt470bg", 6: "smpte170m", 9: "bt2020"}
-_TRC_NAMES = {1: "bt709", 2: "unspecified", 6: "smpte170m", 13: "iec61966-2-1", 14: "bt2020-10",
-              16: "smpte2084", 18: "arib-std-b67"}
-_RANGE_NAMES = {0: "unspecified", 1: "limited", 2: "full"}
+_RANGE_NAMES: dict[int, str] = {
+    ColorRange.UNSPECIFIED: "unspecified", ColorRange.MPEG: "limited", ColorRange.JPEG: "full",
+}
 
-# swscale coefficient sets by AVColorSpace value, by name: VideoReformatter.reformat looks the names
-# up in its Colorspace enum, though PyAV's stubs type its colorspace arguments as int only
-_SWS_MATRIX = {1: "itu709", 4: "fcc", 5: "itu601", 6: "smpte170m", 7: "smpte240m",
-               9: "bt2020", 10: "bt2020"}
+# swscale's coefficient set for each AVColorSpace value it can convert
+_SWS_MATRIX = {1: Colorspace.ITU709, 4: Colorspace.FCC, 5: Colorspace.ITU601, 6: Colorspace.ITU601,
+               7: Colorspace.SMPTE240M, 9: Colorspace.BT2020, 10: Colorspace.BT2020}
+
+
+def _enum_name(enum: type[IntEnum], value: int) -> str:
+    """FFmpeg's name of an enum value (``IEC61966_2_1`` → ``iec61966-2-1``), else the number."""
+    try:
+        return enum(value).name.lower().replace("_", "-")
+    except ValueError:
+        return str(value)
+
 
 UNSPECIFIED = 2
 
@@ -71,19 +79,19 @@ class ColourTags:
         return self.range if self.range in (1, 2) else 1
 
     @property
-    def sws_matrix(self) -> str:
+    def sws_matrix(self) -> Colorspace:
         return _SWS_MATRIX[self.effective_matrix]
 
     @property
-    def sws_range(self) -> str:
-        return "JPEG" if self.effective_range == 2 else "MPEG"
+    def sws_range(self) -> ColorRange:
+        return ColorRange.JPEG if self.effective_range == 2 else ColorRange.MPEG
 
     def to_dict(self) -> dict[str, str]:
         return {
             "matrix": _MATRIX_NAMES.get(self.matrix, str(self.matrix)),
             "range": _RANGE_NAMES.get(self.range, str(self.range)),
-            "primaries": _PRIMARIES_NAMES.get(self.primaries, str(self.primaries)),
-            "transfer": _TRC_NAMES.get(self.trc, str(self.trc)),
+            "primaries": _enum_name(ColorPrimaries, self.primaries),
+            "transfer": _enum_name(ColorTrc, self.trc),
         }
 
     def output_tags(self) -> ColourTags:
@@ -118,8 +126,9 @@ class FrameConverter:
         rgb = self._reformatter.reformat(
             frame, width=width, height=height, format="rgb24",
             interpolation="AREA" if size is not None else None,
-            src_colorspace=matrix, dst_colorspace=matrix,  # type: ignore[arg-type]  # (see _SWS_MATRIX)
-            src_color_range=self.tags.sws_range if yuv else None, dst_color_range="JPEG" if yuv else None,
+            src_colorspace=matrix, dst_colorspace=matrix,
+            src_color_range=self.tags.sws_range if yuv else None,
+            dst_color_range=ColorRange.JPEG if yuv else None,
         )
         return rgb.to_ndarray()
 
@@ -133,8 +142,8 @@ class FrameConverter:
         tags = self.tags
         out = self._reformatter.reformat(
             frame, format=pix_fmt,
-            src_colorspace=tags.sws_matrix, dst_colorspace=tags.sws_matrix,  # type: ignore[arg-type]
-            src_color_range="JPEG", dst_color_range=tags.sws_range,
+            src_colorspace=tags.sws_matrix, dst_colorspace=tags.sws_matrix,
+            src_color_range=ColorRange.JPEG, dst_color_range=tags.sws_range,
         )
         out.colorspace = tags.matrix
         out.color_range = tags.range
