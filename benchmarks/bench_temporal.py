@@ -410,7 +410,7 @@ def find_clips(videos: Path, only: list[str] | None, limit: int | None) -> list[
     return clips[:limit] if limit is not None else clips
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="See the module docstring for what is measured.")
@@ -434,6 +434,135 @@ def main(argv: list[str] | None = None) -> int:
                         help="smoke run: 16 frames, 1 real clip + the generated one, 1 repeat")
     parser.add_argument("--out", type=Path, default=Path("/tmp/stylecut-bench-temporal"),
                         help="output folder for renders, sheet and JSON (default: %(default)s)")
+    return parser
+
+
+@dataclass
+class _Bench:
+    """What every clip is measured with, and what the clips share (warm-ups, the round trip)."""
+
+    args: argparse.Namespace
+    frames: int
+    repeats: int
+    stylizer: Any
+    stylizer_b: Any | None
+    style_img: np.ndarray | None
+    warmed: set[tuple[int, tuple[int, int]]] = field(default_factory=set)
+    roundtrip_checked: bool = False
+
+
+def _clip_size(src: Path, frames: int) -> tuple[int, int, tuple[int, int]]:
+    """(frames to use, clip length, size at the benchmark's resolution)."""
+    with VideoReader(src) as reader:
+        length = len(reader)
+        size = fit_size(reader.width, reader.height)
+    n = min(frames, length)
+    if n < 2:
+        raise ValueError(f"only {n} frame(s)")
+    return n, length, size
+
+
+def _timed_renders(bench: _Bench, src: Path, off_path: Path, stable_path: Path, size: tuple[int, int],
+                   n: int) -> dict[str, list[float]]:
+    """Per-frame and stable renders, alternating, after a warm-up of each style at this size."""
+    out = bench.args.out
+    for s in (bench.stylizer, bench.stylizer_b):
+        if s is not None and (id(s), size) not in bench.warmed:  # trace the tf.function first
+            render_timed(src, out / "warmup.mkv", s, "off", size, min(n, 6))
+            bench.warmed.add((id(s), size))
+    times: dict[str, list[float]] = {"off": [], "stable": []}
+    for r in range(bench.repeats):
+        order = ("off", "stable") if r % 2 == 0 else ("stable", "off")
+        for mode in order:
+            dst = off_path if mode == "off" else stable_path
+            times[mode].append(render_timed(src, dst, bench.stylizer, mode, size, n))
+    return times
+
+
+def _check_roundtrip(bench: _Bench, src: Path, ins: list[np.ndarray], size: tuple[int, int], n: int) -> None:
+    """The FFV1 round trip must be exact for the metric to hold (checked on the first clip)."""
+    if bench.roundtrip_checked:
+        return
+    pt = bench.args.out / "passthrough.mkv"
+    render_timed(src, pt, PassthroughStylizer(), "off", size, n)
+    back = read_frames(pt, n)
+    worst = max(int(cv2.absdiff(a, b).max()) for a, b in zip(ins, back, strict=True))
+    print(f"  FFV1 round trip of the input: max |diff| = {worst} (0 = lossless)")
+    bench.roundtrip_checked = True
+
+
+def _measure_style(bench: _Bench, res: ClipResult, offs: list[np.ndarray], stabs: list[np.ndarray],
+                   n: int) -> None:
+    if bench.style_img is None:
+        return
+    pick = sorted({int(i) for i in np.linspace(0, n - 1, min(bench.args.style_frames, n))})
+    so = style_distance([offs[i] for i in pick], bench.style_img)
+    ss = style_distance([stabs[i] for i in pick], bench.style_img)
+    res.style_off, res.style_stable = asdict(so), asdict(ss)
+    res.stroke_off = stroke_distance([offs[i] for i in pick], bench.style_img)
+    res.stroke_stable = stroke_distance([stabs[i] for i in pick], bench.style_img)
+
+
+def _measure_style_b(bench: _Bench, res: ClipResult, src: Path, stem: Path, ins: list[np.ndarray],
+                     size: tuple[int, int], n: int) -> None:
+    if bench.stylizer_b is None:
+        return
+    b_off, b_st = stem.with_suffix(".b-off.mkv"), stem.with_suffix(".b-stable.mkv")
+    render_timed(src, b_off, bench.stylizer_b, "off", size, n)
+    render_timed(src, b_st, bench.stylizer_b, "stable", size, n)
+    res.b_we_off = warping_error(ins, read_frames(b_off, n))
+    res.b_we_stable = warping_error(ins, read_frames(b_st, n))
+    print(f"  style B warping error x1e3: per-frame {res.b_we_off * 1e3:.3f}, "
+          f"stable {res.b_we_stable * 1e3:.3f}", flush=True)
+
+
+def _fastest_segment(name: str, res: ClipResult, ins: list[np.ndarray], offs: list[np.ndarray],
+                     stabs: list[np.ndarray]) -> dict[str, Any]:
+    """The SHEET_FRAMES-long segment with the fastest input motion (for the contact sheet)."""
+    n = len(ins)
+    motion = flow_p99(ins)
+    k = min(SHEET_FRAMES, n)
+    window = [sum(motion[i:i + k - 1]) / (k - 1) for i in range(n - k + 1)]
+    first = min(3, n - k)  # skip the first frames: the stabiliser has no history there yet
+    start = first + int(np.argmax(window[first:]))
+    res.max_flow_p99 = float(window[start])
+    print(f"  input motion (p99 flow, px/frame): mean {np.mean(motion):.1f}, "
+          f"fastest {k}-frame segment {window[start]:.1f} at frame {start}", flush=True)
+    return {"clip": name, "start": start, "motion": window[start], "input": ins[start:start + k],
+            "off": offs[start:start + k], "stable": stabs[start:start + k]}
+
+
+def measure_clip(bench: _Bench, src: Path, name: str, n: int, length: int,
+                 size: tuple[int, int]) -> tuple[ClipResult, dict[str, Any]]:
+    """Every measurement of one clip; returns its result and its fastest segment."""
+    print(f"\n[{name}] {n} frames at {size[0]}x{size[1]}", flush=True)
+    stem = bench.args.out / src.stem
+    off_path, stable_path = stem.with_suffix(".off.mkv"), stem.with_suffix(".stable.mkv")
+    times = _timed_renders(bench, src, off_path, stable_path, size, n)
+    fps_off = n / statistics.median(times["off"])
+    fps_stable = n / statistics.median(times["stable"])
+    print(f"  render: per-frame {fps_off:.1f} fps, stable {fps_stable:.1f} fps "
+          f"(times off {[round(t, 2) for t in times['off']]}, "
+          f"stable {[round(t, 2) for t in times['stable']]})", flush=True)
+    ins = read_frames(src, n, size)
+    offs = read_frames(off_path, n)
+    stabs = read_frames(stable_path, n)
+    _check_roundtrip(bench, src, ins, size, n)
+    res = ClipResult(name, size, n, *measure_warping(ins, offs, stabs), fps_off, fps_stable,
+                     times["off"], times["stable"])
+    measure_floor(res, ins, offs)
+    measure_static_flicker(res, ins, offs, stabs)
+    if bench.args.in_point:
+        measure_in_point(res, src, bench.stylizer, size, bench.args.out, length)
+    res.extra["mean_abs_stable_minus_off"] = float(np.mean(
+        [np.mean(cv2.absdiff(a, b)) for a, b in zip(offs, stabs, strict=True)]))
+    _measure_style(bench, res, offs, stabs, n)
+    _measure_style_b(bench, res, src, stem, ins, size, n)
+    return res, _fastest_segment(name, res, ins, offs, stabs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     frames = args.frames or (16 if args.quick else 60)
     repeats = args.repeats or (1 if args.quick else 3)
@@ -462,101 +591,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"frames/clip: {frames}, timed renders per mode: {repeats}, style-distance frames: "
           f"{args.style_frames}, out: {args.out}, cpus: {os.cpu_count()}, "
           f"load avg: {os.getloadavg()[0]:.2f}")
+    bench = _Bench(args, frames, repeats, stylizer, stylizer_b, style_img)
 
     clips = find_clips(args.videos, args.clips, 1 if args.quick else None)
     if not args.no_generated:
         clips.append(generated_clip(args.out, frames))
-
     results: list[ClipResult] = []
     skipped: list[str] = []
     best_seg: dict[str, Any] | None = None
-    warmed: set[tuple[int, tuple[int, int]]] = set()
-    roundtrip_checked = False
     for src in clips:
         name = "generated (pan+disc)" if src.name.startswith("generated-") else src.name
         try:
-            with VideoReader(src) as reader:
-                length = len(reader)
-                n = min(frames, length)
-                size = fit_size(reader.width, reader.height)
-            if n < 2:
-                raise ValueError(f"only {n} frame(s)")
+            n, length, size = _clip_size(src, frames)
         except Exception as exc:  # noqa: BLE001 - report and go on
             msg = f"{name}: skipped ({type(exc).__name__}: {str(exc).split(' Received:')[0][:200]})"
             print(msg, flush=True)
             skipped.append(msg)
             continue
-        print(f"\n[{name}] {n} frames at {size[0]}x{size[1]}", flush=True)
-        stem = args.out / src.stem
-        off_path, stable_path = stem.with_suffix(".off.mkv"), stem.with_suffix(".stable.mkv")
-
-        for s in (stylizer, stylizer_b):
-            if s is not None and (id(s), size) not in warmed:  # trace the tf.function first
-                render_timed(src, args.out / "warmup.mkv", s, "off", size, min(n, 6))
-                warmed.add((id(s), size))
-        times: dict[str, list[float]] = {"off": [], "stable": []}
-        for r in range(repeats):
-            order = ("off", "stable") if r % 2 == 0 else ("stable", "off")
-            for mode in order:
-                dst = off_path if mode == "off" else stable_path
-                times[mode].append(render_timed(src, dst, stylizer, mode, size, n))
-        fps_off = n / statistics.median(times["off"])
-        fps_stable = n / statistics.median(times["stable"])
-        print(f"  render: per-frame {fps_off:.1f} fps, stable {fps_stable:.1f} fps "
-              f"(times off {[round(t, 2) for t in times['off']]}, "
-              f"stable {[round(t, 2) for t in times['stable']]})", flush=True)
-
-        ins = read_frames(src, n, size)
-        offs = read_frames(off_path, n)
-        stabs = read_frames(stable_path, n)
-        if not roundtrip_checked:  # the FFV1 round trip must be exact for the metric to hold
-            pt = args.out / "passthrough.mkv"
-            render_timed(src, pt, PassthroughStylizer(), "off", size, n)
-            back = read_frames(pt, n)
-            worst = max(int(cv2.absdiff(a, b).max()) for a, b in zip(ins, back, strict=True))
-            print(f"  FFV1 round trip of the input: max |diff| = {worst} (0 = lossless)")
-            roundtrip_checked = True
-
-        res = ClipResult(name, size, n, *measure_warping(ins, offs, stabs), fps_off, fps_stable,
-                         times["off"], times["stable"])
-        measure_floor(res, ins, offs)
-        measure_static_flicker(res, ins, offs, stabs)
-        if args.in_point:
-            measure_in_point(res, src, stylizer, size, args.out, length)
-        res.extra["mean_abs_stable_minus_off"] = float(np.mean(
-            [np.mean(cv2.absdiff(a, b)) for a, b in zip(offs, stabs, strict=True)]))
-
-        if style_img is not None:
-            pick = sorted({int(i) for i in np.linspace(0, n - 1, min(args.style_frames, n))})
-            so = style_distance([offs[i] for i in pick], style_img)
-            ss = style_distance([stabs[i] for i in pick], style_img)
-            res.style_off, res.style_stable = asdict(so), asdict(ss)
-            res.stroke_off = stroke_distance([offs[i] for i in pick], style_img)
-            res.stroke_stable = stroke_distance([stabs[i] for i in pick], style_img)
-
-        if stylizer_b is not None:
-            b_off, b_st = stem.with_suffix(".b-off.mkv"), stem.with_suffix(".b-stable.mkv")
-            render_timed(src, b_off, stylizer_b, "off", size, n)
-            render_timed(src, b_st, stylizer_b, "stable", size, n)
-            res.b_we_off = warping_error(ins, read_frames(b_off, n))
-            res.b_we_stable = warping_error(ins, read_frames(b_st, n))
-            print(f"  style B warping error x1e3: per-frame {res.b_we_off * 1e3:.3f}, "
-                  f"stable {res.b_we_stable * 1e3:.3f}", flush=True)
-
-        motion = flow_p99(ins)
-        k = min(SHEET_FRAMES, n)
-        window = [sum(motion[i:i + k - 1]) / (k - 1) for i in range(n - k + 1)]
-        first = min(3, n - k)  # skip the first frames: the stabiliser has no history there yet
-        start = first + int(np.argmax(window[first:]))
-        res.max_flow_p99 = float(window[start])
-        print(f"  input motion (p99 flow, px/frame): mean {np.mean(motion):.1f}, "
-              f"fastest {k}-frame segment {window[start]:.1f} at frame {start}", flush=True)
-        if best_seg is None or window[start] > best_seg["motion"]:
-            best_seg = {"clip": name, "start": start, "motion": window[start],
-                        "input": ins[start:start + k], "off": offs[start:start + k],
-                        "stable": stabs[start:start + k]}
+        res, seg = measure_clip(bench, src, name, n, length, size)
+        if best_seg is None or seg["motion"] > best_seg["motion"]:
+            best_seg = seg
         results.append(res)
-        del ins, offs, stabs
 
     print_report(results, skipped, card.name, card_b.name if card_b else None)
     if best_seg is not None:
