@@ -24,6 +24,7 @@ class CodecPreset:
     options: dict[str, str] = field(default_factory=dict)
     speed_presets: tuple[str, ...] = ()
     default_speed: str | None = None
+    alpha_pix_fmt: str | None = None  # the pixel format that also carries an alpha channel
 
 
 _X26X_SPEEDS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
@@ -40,10 +41,11 @@ CODEC_PRESETS: dict[str, CodecPreset] = {
         CodecPreset("prores", "prores_ks", "yuv422p10le", (".mov", ".mkv"),
                     "Apple ProRes 422 (10-bit), for editing", None, None, {"profile": "2"}),
         CodecPreset("prores4444", "prores_ks", "yuv444p10le", (".mov", ".mkv"),
-                    "Apple ProRes 4444 (10-bit 4:4:4)", None, None, {"profile": "4"}),
+                    "Apple ProRes 4444 (10-bit 4:4:4; keeps a source's alpha)", None, None,
+                    {"profile": "4"}, alpha_pix_fmt="yuva444p10le"),
         CodecPreset("ffv1", "ffv1", "bgr0", (".mkv", ".avi"),
-                    "FFV1 lossless (8-bit RGB: bit-exact frames, any size)", None, None,
-                    {"level": "3"}),
+                    "FFV1 lossless (8-bit RGB: bit-exact frames, any size; keeps a source's alpha)",
+                    None, None, {"level": "3"}, alpha_pix_fmt="bgra"),
         CodecPreset("vp9", "libvpx-vp9", "yuv420p", (".webm", ".mkv", ".mp4"),
                     "VP9 (libvpx), CRF quality", (0, 63), 32,
                     {"b": "0", "row-mt": "1", "deadline": "good", "cpu-used": "4"}),

@@ -132,10 +132,28 @@ class FrameConverter:
         )
         return rgb.to_ndarray()
 
-    def from_rgb(self, rgb: np.ndarray, pix_fmt: str) -> av.VideoFrame:
-        """Encode side: uint8 RGB to ``pix_fmt``, tagged with this converter's tags."""
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        if pix_fmt == "rgb24":
+    def to_rgba(self, frame: av.VideoFrame, size: tuple[int, int] | None = None) -> np.ndarray:
+        """Decode side for a frame with alpha: uint8 RGBA (H, W, 4), optionally scaled."""
+        width, height = size if size is not None else (None, None)
+        yuv = not frame.format.is_rgb
+        matrix = self.tags.sws_matrix if yuv else None
+        rgba = self._reformatter.reformat(
+            frame, width=width, height=height, format="rgba",
+            interpolation="AREA" if size is not None else None,
+            src_colorspace=matrix, dst_colorspace=matrix,
+            src_color_range=self.tags.sws_range if yuv else None,
+            dst_color_range=ColorRange.JPEG if yuv else None,
+        )
+        return rgba.to_ndarray()
+
+    def from_rgb(self, rgb: np.ndarray, pix_fmt: str, alpha: np.ndarray | None = None) -> av.VideoFrame:
+        """Encode side: uint8 RGB (and an optional uint8 alpha plane, for a ``pix_fmt`` with
+        alpha) to ``pix_fmt``, tagged with this converter's tags."""
+        if alpha is not None:
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.dstack([rgb, alpha])), format="rgba")
+        else:
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        if pix_fmt == frame.format.name:
             return frame
         if av.VideoFormat(pix_fmt).is_rgb:
             return self._reformatter.reformat(frame, format=pix_fmt)

@@ -468,12 +468,14 @@ def _extra_video(stream: av.VideoStream) -> ExtraVideoInfo:
 
 @dataclass(frozen=True)
 class DecodedFrame:
-    """A decoded frame: its index, pts, clip-local time (seconds) and RGB pixels."""
+    """A decoded frame: its index, pts, clip-local time (seconds) and RGB pixels; ``alpha``, the
+    uint8 (H, W) alpha plane, when it was asked for and the stream has one."""
 
     index: int
     pts: int
     time: Fraction
     image: np.ndarray
+    alpha: np.ndarray | None = None
 
 
 _SEEK_SAVES = 4  # a seek must skip more frames than this ahead of the cursor to beat decoding on
@@ -683,6 +685,14 @@ class VideoReader:
         return self.cursor.stream
 
     @property
+    def has_alpha(self) -> bool:
+        """True when the stream's pixel format has an alpha channel."""
+        fmt = self.stream.codec_context.pix_fmt
+        if not fmt:
+            return False
+        return any(c.is_alpha for c in av.VideoFormat(fmt).components)
+
+    @property
     def rotation(self) -> int:
         """Display rotation (degrees counter-clockwise) from the first frame's side data."""
         if self._rotation is None:
@@ -712,12 +722,16 @@ class VideoReader:
         return self.index.frame_at(t)
 
     # --- decoding -------------------------------------------------------------------------
-    def _to_decoded(self, i: int, frame: av.VideoFrame,
-                    size: tuple[int, int] | None = None) -> DecodedFrame:
+    def _to_decoded(self, i: int, frame: av.VideoFrame, size: tuple[int, int] | None = None,
+                    alpha: bool = False) -> DecodedFrame:
         # the index's pts, never the decoder's: in order, and reconstructed where the
         # container has none
-        return DecodedFrame(i, self.index.pts[i], self.index.time_of(i),
-                            self._converter.to_rgb(frame, size))
+        pts, t = self.index.pts[i], self.index.time_of(i)
+        if alpha and any(c.is_alpha for c in frame.format.components):
+            rgba = self._converter.to_rgba(frame, size)
+            return DecodedFrame(i, pts, t, np.ascontiguousarray(rgba[..., :3]),
+                                np.ascontiguousarray(rgba[..., 3]))
+        return DecodedFrame(i, pts, t, self._converter.to_rgb(frame, size))
 
     def read(self, n: int) -> np.ndarray:
         """Frame ``n`` as uint8 RGB (H, W, 3), exactly; sequential reads avoid re-seeking."""
@@ -729,9 +743,10 @@ class VideoReader:
         return self._to_decoded(n, self.cursor.read(n))
 
     def frames(self, start: int = 0, stop: int | None = None, *,
-               size: tuple[int, int] | None = None) -> Iterator[DecodedFrame]:
+               size: tuple[int, int] | None = None, alpha: bool = False) -> Iterator[DecodedFrame]:
         """Frames ``start`` (inclusive) to ``stop`` (exclusive) in presentation order, optionally
-        scaled to ``size`` = (width, height) in the same conversion pass."""
+        scaled to ``size`` = (width, height) in the same conversion pass; ``alpha``: with their
+        alpha plane, where the stream has one."""
         stop = len(self.index) if stop is None else stop
         if stop <= start:
             return
@@ -741,9 +756,9 @@ class VideoReader:
                 f"Range end {stop} is past the last frame of {self.path.name} "
                 f"({len(self.index) - 1}). Received: stop={stop}"
             )
-        yield self._to_decoded(start, self.cursor.read(start), size)
+        yield self._to_decoded(start, self.cursor.read(start), size, alpha)
         for i, frame in self.cursor.onwards(stop):
-            yield self._to_decoded(i, frame, size)
+            yield self._to_decoded(i, frame, size, alpha)
 
     def __iter__(self) -> Iterator[DecodedFrame]:
         return self.frames()

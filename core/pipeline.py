@@ -13,7 +13,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import av
 import numpy as np
 
 from .codecs import EncodeSettings
@@ -210,13 +209,14 @@ def render(
         reader.close()
 
 
-def _dropped_parts(reader: VideoReader) -> list[str]:
-    """Notes for what of the source a render does not carry: an alpha channel (frames are
-    rendered opaque) and video streams after the first."""
+def _dropped_parts(reader: VideoReader, *, keep_alpha: bool) -> list[str]:
+    """Notes for what of the source a render does not carry: an alpha channel the output's codec
+    cannot hold (frames are rendered opaque) and video streams after the first."""
     notes = []
-    fmt = reader.stream.codec_context.pix_fmt
-    if fmt and any(c.is_alpha for c in av.VideoFormat(fmt).components):
-        notes.append(f"the source's alpha channel ({fmt}) is not kept: frames are rendered opaque")
+    if reader.has_alpha and not keep_alpha:
+        fmt = reader.stream.codec_context.pix_fmt
+        notes.append(f"the source's alpha channel ({fmt}) is not kept: frames are rendered opaque "
+                     "(--codec prores4444 or ffv1 keep it)")
     container = reader.stream.container
     for other in container.streams.video:
         cover_art = int(getattr(other, "disposition", 0) or 0) & 0x400  # ATTACHED_PIC
@@ -262,6 +262,10 @@ class _RenderJob:
             max(0, self.start - self.stabiliser.warm_up_length) if self.stabiliser is not None
             else self.start
         )
+        # the source's alpha goes through where the output's codec can hold it (prores4444, ffv1)
+        preset = settings.encode.preset_for(target)
+        self.keep_alpha = (reader.has_alpha and preset.alpha_pix_fmt is not None
+                           and settings.encode.pix_fmt is None)
         self.on_note = on_note
         self.notes: list[str] = []
         self.stop_flag = _Stop()
@@ -310,6 +314,7 @@ class _RenderJob:
             audio=audio,
             format_hint=self.target.name,
             on_note=self.note,
+            alpha=self.keep_alpha,
         )
 
     # --- the three stages (threads) -------------------------------------------------------------
@@ -317,7 +322,8 @@ class _RenderJob:
         """Decode ``first..stop``, each frame with its strength and the stabiliser's motion."""
         stabiliser, stop_flag = self.stabiliser, self.stop_flag
         try:
-            for frame in self.reader.frames(self.first, self.stop, size=self.settings.size):
+            for frame in self.reader.frames(self.first, self.stop, size=self.settings.size,
+                                            alpha=self.keep_alpha):
                 strength = _strength(frame, self.curve)
                 # The stabiliser's motion analysis needs input frames only: it runs here, ahead
                 # of (and alongside) the model on the other thread.
@@ -375,7 +381,7 @@ class _RenderJob:
                 # CFR: timestamps from the output's own frame index and rate; VFR: the
                 # source's, rebased to the first rendered frame.
                 out_pts = frame.index - start if self.cfr else frame.pts - self.index.pts[start]
-                writer.write(image, out_pts)
+                writer.write(image, out_pts, frame.alpha)
                 writer.write_audio_until(out_pts * self.out_tb)
                 self.written += 1
             if not stop_flag.event.is_set():
@@ -391,7 +397,7 @@ class _RenderJob:
             cancel: threading.Event | None) -> RenderResult:
         """Render into a temp file, renamed onto the target only when every frame is written."""
         audio = self.open_audio()
-        for text in _dropped_parts(self.reader):
+        for text in _dropped_parts(self.reader, keep_alpha=self.keep_alpha):
             self.note(text)
         t0 = time.perf_counter()
         with AtomicOutput(self.target, overwrite=self.settings.overwrite) as atomic:

@@ -31,6 +31,18 @@ _DETAIL_SIGMA = 2.5  # the detail band the stabiliser restores: what a Gaussian 
 _ERROR_BLUR = 5  # box blur (frame pixels) of the input-vs-warped error: noise alone does not fade α
 
 
+def _smooth(image: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of σ = ``sigma`` pixels of a float (H, W, C) image, done at a quarter of
+    its size (the blur removes what the reduction loses)."""
+    h, w = image.shape[:2]
+    factor = 4 if sigma >= 4.0 and min(h, w) >= 16 else 1
+    small = image
+    if factor > 1:
+        small = cv2.resize(image, (w // factor, h // factor), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigma / factor, borderType=cv2.BORDER_REFLECT)
+    return small if factor == 1 else cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
 def _to_uint8(image: np.ndarray) -> np.ndarray:
     """A float image in 0–255 rounded to uint8 (saturated)."""
     return cv2.convertScaleAbs(image)
@@ -63,14 +75,23 @@ class StillSettings:
     (:attr:`Motion.source`): still pixels keep ``hold`` of the previous such frame, so the
     generator does not repaint the footage's noise (or a featureless surface's drift) there.
     A renderer that stylises ``Motion.source`` gets most of the stillness before blending.
+
+    ``follow``: the share of a still pixel's *smooth* change (what a Gaussian of σ =
+    ``follow_sigma`` full-frame pixels keeps of it) that the reference, the steadied input and
+    the output take on each frame, on top of ``1 − hold``. Fades, exposure drift and vignetting
+    are then followed within a frame or two while fine texture (the painting's strokes, the
+    footage's noise) is held, which lets ``low``/``high`` be wide enough for a slowly drifting
+    camera over a featureless surface without a fade lagging behind.
     """
 
-    hold: float = 0.95
-    low: float = 2.0
-    high: float = 6.0
+    hold: float = 0.96
+    low: float = 4.0
+    high: float = 12.0
     sigma: float = 2.0
     spread: int = 6
     steady_input: bool = True
+    follow: float = 0.5
+    follow_sigma: float = 8.0
 
     def __post_init__(self) -> None:
         check_fraction(self.hold, "hold", "1 would freeze still areas for ever")
@@ -86,6 +107,12 @@ class StillSettings:
             raise ValueError(f"spread must be an integer in [0, 64]. Received: spread={self.spread!r}")
         if not isinstance(self.steady_input, bool):
             raise ValueError(f"steady_input must be a bool. Received: steady_input={self.steady_input!r}")
+        if not is_number(self.follow) or not 0.0 <= self.follow <= 1.0:
+            raise ValueError(f"follow must be a number in [0, 1]. Received: follow={self.follow!r}")
+        if not is_number(self.follow_sigma) or not 0.5 <= self.follow_sigma <= 100.0:
+            raise ValueError(
+                f"follow_sigma must be a number in [0.5, 100]. Received: follow_sigma={self.follow_sigma!r}"
+            )
 
 
 @dataclass
@@ -106,12 +133,16 @@ class Motion:
     otherwise ``maps`` (fixed-point ``cv2.remap`` maps that pull the previous frame onto this
     one) and ``weight`` (float32 ``(H, W)`` in [0, 1): the previous output's share of each
     output pixel at strength 1). ``source``, when not None, is the frame to stylise instead of
-    the input: the input with its still areas held (:class:`StillSettings` ``steady_input``)."""
+    the input: the input with its still areas held (:class:`StillSettings` ``steady_input``).
+    ``follow``, when not None, is float32 ``(H, W, 3)``: the smooth change of the steadied input
+    in its still pixels, which :meth:`Stabiliser.apply` adds to the held output
+    (:class:`StillSettings` ``follow``)."""
 
     fresh: bool
     maps: tuple[np.ndarray, np.ndarray] | None = None
     weight: np.ndarray | None = None
     source: np.ndarray | None = None
+    follow: np.ndarray | None = None
 
 
 #: The still hold :class:`Stabiliser` uses by default (``still=None`` turns it off).
@@ -208,7 +239,7 @@ class Stabiliser:
 
     Blending is recursive, so the output depends on the history: a render that starts at an
     in-point matches a full render within ~1 % once :attr:`warm_up_length` frames before the
-    in-point have been fed through (outputs discarded; 90 frames with the still hold, 44
+    in-point have been fed through (outputs discarded; 164 frames with the still hold, 44
     without). Not thread-safe as a whole, but :meth:`analyse` and :meth:`apply` touch separate
     state and may run on two threads.
 
@@ -258,10 +289,20 @@ class Stabiliser:
     @property
     def warm_up_length(self) -> int:
         """Frames to feed before an in-point so the output matches a full render: the longest
-        memory, ``hold`` or ``still.hold``, decays to ``hold^K <= 0.01``."""
+        memory decays to 1 %. The flow path's ``hold`` is one running mean (``hold^K <= 0.01``);
+        a still pixel's output is a running mean of frames stylised from a running mean of the
+        input (the steadied input), two in a row, whose memory decays as
+        ``(1 + K (1 − h) / h) · h^K`` with ``h = still.hold``."""
         still = self.settings.still
-        hold = max(self.settings.hold, still.hold if still is not None else 0.0)
-        return max(1, math.ceil(math.log(0.01) / math.log(hold)))
+        k = math.ceil(math.log(0.01) / math.log(self.settings.hold))
+        if still is not None:
+            h = still.hold
+            cascade = still.steady_input
+            k_still = 1
+            while (1.0 + (k_still * (1.0 - h) / h if cascade else 0.0)) * h ** k_still > 0.01:
+                k_still += 1
+            k = max(k, k_still)
+        return max(1, k)
 
     def reset(self) -> None:
         """Forget the history: the next frame comes out as its stylised frame."""
@@ -327,7 +368,11 @@ class Stabiliser:
             s = cv2.erode(s, kernel, borderType=cv2.BORDER_REPLICATE)
             s = cv2.blur(s, (2 * side + 1, 2 * side + 1), borderType=cv2.BORDER_REPLICATE)
         keep = s * np.float32(still.hold)  # a running mean where still, the current frame elsewhere
-        updated = cv2.add(cv2.multiply(reference, keep), cv2.multiply(level, np.float32(1.0) - keep))
+        delta = cv2.subtract(level, reference)
+        updated = reference + (np.float32(1.0) - keep) * delta
+        if still.follow > 0.0:  # the smooth part of the change is followed faster
+            smooth = cv2.GaussianBlur(delta, (0, 0), still.follow_sigma * unit, borderType=cv2.BORDER_REFLECT)
+            updated += keep * np.float32(still.follow) * smooth
         return s, updated
 
     def apply(self, motion: Motion, stylized: np.ndarray, strength: float) -> np.ndarray:
@@ -350,6 +395,9 @@ class Stabiliser:
         alpha = motion.weight * np.float32(strength)
         # (α·warped + (1 − α)·stylized) / (1 + ε), rounded: exactly `stylized` where α = 0.
         output = cv2.blendLinear(warped, stylized, alpha, np.float32(1.0) - alpha)
+        if motion.follow is not None and motion.follow.shape == stylized.shape:
+            # the input's smooth change (a fade, exposure drift) carried onto the held output
+            output = _to_uint8(cv2.scaleAdd(motion.follow, float(strength), output.astype(np.float32)))
         if self.settings.detail_gain > 1.0:
             output = self._restore_detail(output, stylized)
         self._output = output
@@ -412,6 +460,8 @@ class Stabiliser:
         weight *= np.float32(p.blend) + np.float32(p.hold - p.blend) * static
         still, reference = self._stillness(previous.reference, level, sw / w)
         keep: np.ndarray | None = None
+        follow: np.ndarray | None = None
+        carried: np.ndarray | None = None
         if still is not None and p.still is not None:
             # still pixels: the previous output in place (the flow scaled down to 0), kept at still.hold
             moving = np.float32(1.0) - still
@@ -419,6 +469,8 @@ class Stabiliser:
             fy = fy * moving
             keep = still * np.float32(p.still.hold)
             weight = weight * moving + keep
+            if p.still.follow > 0.0:
+                follow = keep * np.float32(p.still.follow)
         if (sh, sw) != (h, w):
             size = (w, h)
             fx = cv2.resize(fx * np.float32(w / sw), size, interpolation=cv2.INTER_LINEAR)
@@ -426,9 +478,17 @@ class Stabiliser:
             weight = cv2.resize(weight, size, interpolation=cv2.INTER_LINEAR)
             if keep is not None:
                 keep = cv2.resize(keep, size, interpolation=cv2.INTER_LINEAR)
+            if follow is not None:
+                follow = cv2.resize(follow, size, interpolation=cv2.INTER_LINEAR)
         maps = cv2.convertMaps(*_maps(fx, fy), cv2.CV_16SC2)
         held = None
         if keep is not None and previous.source is not None:
             # a running mean in float (uint8 rounding would freeze it for ever: no in-point match)
-            held = cv2.blendLinear(previous.source, inp.astype(np.float32), keep, np.float32(1.0) - keep)
-        return Motion(False, maps, weight, _to_uint8(held) if held is not None else None), reference, held
+            current = inp.astype(np.float32)
+            held = cv2.blendLinear(previous.source, current, keep, np.float32(1.0) - keep)
+            if follow is not None and p.still is not None:
+                smooth = _smooth(cv2.subtract(current, previous.source), p.still.follow_sigma)
+                carried = smooth * follow[..., None]
+                held = cv2.add(held, carried)
+        source = _to_uint8(held) if held is not None else None
+        return Motion(False, maps, weight, source, carried), reference, held

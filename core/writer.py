@@ -359,6 +359,7 @@ class VideoWriter:
         audio: AudioPassthrough | None = None,
         format_hint: str | None = None,
         on_note: Callable[[str], None] | None = None,
+        alpha: bool = False,
     ) -> None:
         self.path = Path(path)
         settings = settings or EncodeSettings()
@@ -377,7 +378,7 @@ class VideoWriter:
                 f"Received: output={str(self.path)!r}"
             ) from exc
         try:
-            self._setup_video(width, height, rate, time_base, settings, rotation)
+            self._setup_video(width, height, rate, time_base, settings, rotation, alpha)
             self._audio = audio
             if audio is not None:
                 audio.add_streams(self._out, ext)
@@ -393,10 +394,11 @@ class VideoWriter:
 
     def _setup_video(
         self, width: int, height: int, rate: Fraction, time_base: Fraction,
-        settings: EncodeSettings, rotation: int,
+        settings: EncodeSettings, rotation: int, alpha: bool,
     ) -> None:
         preset = self.preset
-        pix_fmt = settings.pix_fmt or preset.pix_fmt
+        self.alpha = alpha and settings.pix_fmt is None and preset.alpha_pix_fmt is not None
+        pix_fmt = settings.pix_fmt or (preset.alpha_pix_fmt if self.alpha else None) or preset.pix_fmt
         even_w, even_h = _needs_even(pix_fmt)
         self._even = (even_w, even_h)
         out_w = width + (width % 2 if even_w else 0)
@@ -460,14 +462,21 @@ class VideoWriter:
         """Encoded (width, height)."""
         return self._stream.width, self._stream.height
 
-    def write(self, rgb: np.ndarray, pts: int) -> None:
-        """Encode one uint8 RGB frame at ``pts`` (in ``time_base`` units)."""
+    def write(self, rgb: np.ndarray, pts: int, alpha: np.ndarray | None = None) -> None:
+        """Encode one uint8 RGB frame at ``pts`` (in ``time_base`` units), with its uint8 alpha
+        plane when the writer keeps alpha (:attr:`alpha`; opaque where none is given)."""
         if self._time_base != self._in_time_base:
             pts = round(pts * self._in_time_base / self._time_base)
         if self._last_pts is not None and pts <= self._last_pts:
             pts = self._last_pts + 1  # a coarser grid (VFR into AVI): never two on one tick
         self._last_pts = pts
-        frame = self._converter.from_rgb(_pad_even(rgb, *self._even), self._pix_fmt)
+        if self.alpha and alpha is None:
+            alpha = np.full(rgb.shape[:2], 255, np.uint8)
+        elif not self.alpha:
+            alpha = None
+        frame = self._converter.from_rgb(
+            _pad_even(rgb, *self._even), self._pix_fmt,
+            None if alpha is None else _pad_even(alpha[..., None], *self._even)[..., 0])
         frame.pts = pts
         frame.time_base = self._time_base
         for packet in self._stream.encode(frame):

@@ -239,3 +239,40 @@ def test_strength_zero_into_ffv1_is_the_decoded_frames(
            settings=RenderSettings(start=start, encode=EncodeSettings(codec="ffv1"), temporal="off"))
     for a, b in zip(expected, _decoded(styled), strict=True):
         np.testing.assert_array_equal(255 - a, b)
+
+
+@pytest.mark.parametrize(("ext", "codec", "pix_fmt", "tolerance"),
+                         [(".mov", "prores4444", "yuva444p", 2), (".mkv", "ffv1", "bgra", 0)])
+def test_alpha_is_kept_where_the_codec_can_hold_it(
+    corpus: dict[str, Path], ext: str, codec: str, pix_fmt: str, tolerance: int, tmp_path: Path
+):
+    """A ProRes 4444 source with alpha, rendered into ProRes 4444 or FFV1: the styled colour
+    with the source's own alpha plane, from the start and from an in-point."""
+    source = corpus["prores4444_alpha"]
+
+    def alphas(path: Path) -> list[np.ndarray]:
+        with av.open(str(path)) as container:
+            return [f.to_ndarray(format="rgba")[..., 3] for f in container.decode(video=0)]
+
+    for start in (0, 5):
+        out = tmp_path / f"keep{start}{ext}"
+        notes: list[str] = []
+        render(source, out, InvertStylizer(), strength=1.0, on_note=notes.append,
+               settings=RenderSettings(start=start, overwrite=True, encode=EncodeSettings(codec=codec)))
+        assert not any("alpha" in n for n in notes), notes
+        assert probe(out).video.pix_fmt.startswith(pix_fmt)
+        got, expected = alphas(out), alphas(source)[start:]
+        assert len(got) == len(expected) == 12 - start
+        for a, b in zip(got, expected, strict=True):
+            assert int(np.abs(a.astype(int) - b.astype(int)).max()) <= tolerance
+        # the effect ran: the burnt-in 12-bit frame numbers read back inverted
+        assert [4095 - n for n in _numbers(out)] == list(range(start, 12))
+
+
+def test_alpha_into_a_codec_without_it_is_a_note_naming_the_codecs_that_keep_it(
+    corpus: dict[str, Path], tmp_path: Path
+):
+    notes: list[str] = []
+    render(corpus["prores4444_alpha"], tmp_path / "flat.mp4", InvertStylizer(), on_note=notes.append,
+           settings=RenderSettings(encode=FAST_H264))
+    assert any("alpha channel" in n and "prores4444 or ffv1 keep it" in n for n in notes), notes
