@@ -28,6 +28,7 @@ __all__ = [
 _FEATHER = 5  # box blur (pixels of the flow grid) that softens the trust mask's edges
 _WARP_INTERPOLATION = cv2.INTER_LINEAR  # bicubic: 4 ms more at 640x360; the detail gain undoes the blur
 _DETAIL_SIGMA = 2.5  # the detail band the stabiliser restores: what a Gaussian of this sigma removes
+_FOLLOW_EPS = 0.05  # grey levels²: smooth input changes far below ~0.2 levels carry (almost) nothing
 _ERROR_BLUR = 5  # box blur (frame pixels) of the input-vs-warped error: noise alone does not fade α
 
 
@@ -77,11 +78,13 @@ class StillSettings:
     A renderer that stylises ``Motion.source`` gets most of the stillness before blending.
 
     ``follow``: the share of a still pixel's *smooth* change (what a Gaussian of σ =
-    ``follow_sigma`` full-frame pixels keeps of it) that the reference, the steadied input and
-    the output take on each frame, on top of ``1 − hold``. Fades, exposure drift and vignetting
-    are then followed within a frame or two while fine texture (the painting's strokes, the
-    footage's noise) is held, which lets ``low``/``high`` be wide enough for a slowly drifting
-    camera over a featureless surface without a fade lagging behind.
+    ``follow_sigma`` full-frame pixels keeps of it) that the reference and the steadied input
+    take on each frame, on top of ``1 − hold``; the held output takes on the smooth change that
+    this causes in the stylised frame (the stylised frames' smooth change fitted to the steadied
+    input's, one gain per channel, so the generator's own flicker is not carried). Fades,
+    exposure drift and vignetting are then followed within a frame or two while fine texture
+    (the painting's strokes, the footage's noise) is held, which lets ``low``/``high`` be wide
+    enough for a slowly drifting camera over a featureless surface without a fade lagging.
     """
 
     hold: float = 0.96
@@ -135,14 +138,17 @@ class Motion:
     output pixel at strength 1). ``source``, when not None, is the frame to stylise instead of
     the input: the input with its still areas held (:class:`StillSettings` ``steady_input``).
     ``follow``, when not None, is float32 ``(H, W, 3)``: the smooth change of the steadied input
-    in its still pixels, which :meth:`Stabiliser.apply` adds to the held output
-    (:class:`StillSettings` ``follow``)."""
+    since the previous frame, and ``held`` float32 ``(H, W)``: each pixel's still hold (the
+    previous output's share where the input is still); :meth:`Stabiliser.apply` carries the
+    stylised frame's response to that change onto the held output (:class:`StillSettings`
+    ``follow``)."""
 
     fresh: bool
     maps: tuple[np.ndarray, np.ndarray] | None = None
     weight: np.ndarray | None = None
     source: np.ndarray | None = None
     follow: np.ndarray | None = None
+    held: np.ndarray | None = None
 
 
 #: The still hold :class:`Stabiliser` uses by default (``still=None`` turns it off).
@@ -268,6 +274,7 @@ class Stabiliser:
         self._flow = FlowEstimator(self.settings.flow)
         self._input: _InputHistory | None = None
         self._output: np.ndarray | None = None
+        self._stylized: np.ndarray | None = None  # the previous stylised frame
         self._channel_mean = np.full((1, 3), 1.0 / 3.0, np.float32)
 
     @property
@@ -308,6 +315,7 @@ class Stabiliser:
         """Forget the history: the next frame comes out as its stylised frame."""
         self._input = None
         self._output = None
+        self._stylized = None
 
     def process(self, inp: np.ndarray, stylized: np.ndarray, strength: float) -> np.ndarray:
         """The stabilised output for input frame ``inp`` and its stylised frame (uint8 RGB)."""
@@ -389,19 +397,37 @@ class Stabiliser:
             or motion.weight.shape != stylized.shape[:2]
         ):
             self._output = stylized.copy()
+            self._stylized = self._output
             return stylized
         assert motion.maps is not None
         warped = cv2.remap(previous, *motion.maps, _WARP_INTERPOLATION, borderMode=cv2.BORDER_REFLECT)
         alpha = motion.weight * np.float32(strength)
         # (α·warped + (1 − α)·stylized) / (1 + ε), rounded: exactly `stylized` where α = 0.
         output = cv2.blendLinear(warped, stylized, alpha, np.float32(1.0) - alpha)
-        if motion.follow is not None and motion.follow.shape == stylized.shape:
-            # the input's smooth change (a fade, exposure drift) carried onto the held output
-            output = _to_uint8(cv2.scaleAdd(motion.follow, float(strength), output.astype(np.float32)))
+        if (motion.follow is not None and motion.held is not None and self._stylized is not None
+                and self._stylized.shape == stylized.shape == motion.follow.shape):
+            output = self._carry_smooth_change(output, stylized, motion.follow, motion.held, strength)
         if self.settings.detail_gain > 1.0:
             output = self._restore_detail(output, stylized)
         self._output = output
+        self._stylized = stylized.copy()
         return output.copy()  # the caller may modify what it gets
+
+    def _carry_smooth_change(self, output: np.ndarray, stylized: np.ndarray, change: np.ndarray,
+                             held: np.ndarray, strength: float) -> np.ndarray:
+        """``output`` + ``held`` × the stylised frame's response to the steadied input's smooth
+        ``change``: the smooth change of the stylised frames, least-squares fitted to ``change``
+        over the held pixels with one gain per channel (so a fade is followed with the style's
+        own response to it, while the generator's frame-to-frame flicker is not carried)."""
+        assert self._stylized is not None and self.settings.still is not None
+        response = _smooth(cv2.subtract(stylized, self._stylized, dtype=cv2.CV_32F),
+                           self.settings.still.follow_sigma)
+        weighted = change * held[..., None]
+        num = np.einsum("hwc,hwc->c", weighted, response)
+        den = np.einsum("hwc,hwc->c", weighted, change) + np.float32(_FOLLOW_EPS) * float(held.sum())
+        gain = np.clip(num / den, -2.0, 2.0).astype(np.float32)
+        carried = weighted * (gain * np.float32(strength))
+        return _to_uint8(cv2.add(output.astype(np.float32), carried))
 
     def _restore_detail(self, blended: np.ndarray, stylized: np.ndarray) -> np.ndarray:
         """``blended`` with its fine luma detail scaled up to the local detail energy of ``stylized``."""
@@ -488,7 +514,9 @@ class Stabiliser:
             held = cv2.blendLinear(previous.source, current, keep, np.float32(1.0) - keep)
             if follow is not None and p.still is not None:
                 smooth = _smooth(cv2.subtract(current, previous.source), p.still.follow_sigma)
-                carried = smooth * follow[..., None]
-                held = cv2.add(held, carried)
+                held = cv2.add(held, smooth * follow[..., None])
+                # the smooth change of the steadied input: (1 − keep) of it, plus the followed share
+                carried = smooth * (np.float32(1.0) - keep + follow)[..., None]
         source = _to_uint8(held) if held is not None else None
-        return Motion(False, maps, weight, source, carried), reference, held
+        return (Motion(False, maps, weight, source, carried, keep if carried is not None else None),
+                reference, held)

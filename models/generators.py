@@ -89,10 +89,11 @@ class GeneratorConfig:
 
     @property
     def margin(self) -> int:
-        """Pixels of reflected picture a stylizer adds on every side (and crops off again): an
-        instance-normalised trunk paints a band along zero-padded edges, which then falls outside
-        the frame."""
-        return 16 if self.norm == "instance" else 0
+        """Pixels of reflected picture a stylizer adds on every side (and crops off again): the
+        band a generator paints along its zero-padded edges (16 px wide for an
+        instance-normalised trunk, a 2–3 px stripe for the others) then falls outside the
+        frame."""
+        return 16 if self.norm == "instance" else 8
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

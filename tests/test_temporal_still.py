@@ -89,6 +89,20 @@ def test_a_slow_change_is_followed_not_frozen():
     assert lags[0.0] > 3 * lags[0.5]
 
 
+def test_a_fade_is_followed_with_the_styles_own_response():
+    # a style that inverts: the input brightens, its painting darkens; the held output follows
+    # the stylised frames' smooth change (fitted per channel), not the input's
+    base = scene(5).astype(np.int16)
+    frames = [np.clip(base + t, 0, 255).astype(np.uint8) for t in range(40)]
+    stabiliser, outputs = Stabiliser(), []
+    for frame in frames:
+        motion = stabiliser.analyse(frame)
+        source = frame if motion.source is None else motion.source
+        outputs.append(stabiliser.apply(motion, 255 - source, 1.0))
+    error = float(np.mean(outputs[-1].astype(np.float32) - (255 - frames[-1].astype(np.float32))))
+    assert abs(error) < 3.0  # without the follow (StillSettings(follow=0)) it lags ~12 levels
+
+
 def test_an_in_point_render_matches_the_full_render():
     rng = np.random.default_rng(9)
     background = scene(10)
