@@ -293,6 +293,21 @@ class FrameServer:
         curve = curve or self._settings.curve
         return float(curve.evaluate(float(self.index.time_of(frame))))
 
+    # ------------------------------------------------------------------ for the worker thread
+    def _snapshot(self) -> tuple[_Settings, Path | None]:
+        """A copy of the settings and the proxy path, taken together."""
+        with self._lock:
+            return _Settings(**vars(self._settings)), self._proxy_path
+
+    def _take_over(self, can_continue: Callable[[int], bool]) -> _Request | None:
+        """The waiting request, removed from the slot, when ``can_continue(its frame)``."""
+        with self._lock:
+            newer = self._slot
+            if newer is None or not can_continue(newer.frame):
+                return None
+            self._slot = None
+            return newer
+
     def _key(self, frame: int, settings: _Settings, strength: float) -> tuple[Any, ...]:
         style = settings.style if settings.stylizer is not None and strength > 0 else ""
         return (frame, style or "", int(round(strength * 1000)), settings.scale)
@@ -404,7 +419,7 @@ class _Worker:
 
     # --- sources ---------------------------------------------------------------------------
     def _open_proxy(self) -> None:
-        path = self.s._proxy_path
+        path = self.s._snapshot()[1]
         if path == self.proxy_path:
             return
         if self.proxy is not None:
@@ -443,8 +458,7 @@ class _Worker:
     # --- serving ---------------------------------------------------------------------------
     def serve(self, req: _Request) -> None:
         s = self.s
-        with s._lock:
-            settings = _Settings(**vars(s._settings))
+        settings = s._snapshot()[0]
         size = scaled_size(s.preview_size, settings.scale)
         frame = req.frame
         strength = s.strength_at(frame, settings.curve)
@@ -468,8 +482,7 @@ class _Worker:
                     return  # superseded
                 req, image = got
                 if req.serial != first_serial:  # took over a newer request: use its settings
-                    with s._lock:
-                        settings = _Settings(**vars(s._settings))
+                    settings = s._snapshot()[0]
                     stable = (settings.temporal is TemporalMode.STABLE and req.playback
                               and settings.stylizer is not None)
                     new_size = scaled_size(s.preview_size, settings.scale)
@@ -508,13 +521,14 @@ class _Worker:
         s = self.s
         if self.original is None:
             self.original = _OriginalDecoder(s.source, s.index)
+        original = self.original
         current = [req]
 
         def on_first(i: int, frame: av.VideoFrame) -> None:
             if s._superseded(current[0]):
                 return
             small = scaled_size(s.preview_size, max(4, settings.scale))
-            image = self._orientate(self.original.to_rgb(frame, small))  # type: ignore[union-attr]
+            image = self._orientate(original.to_rgb(frame, small))
             strength = s.strength_at(i, settings.curve)
             styled = self._stylize(settings.stylizer, image, strength)
             self._emit(current[0], i, image, styled, strength, settings, False, "keyframe")
@@ -522,19 +536,17 @@ class _Worker:
         def retarget(i: int) -> int | None:
             if not s._superseded(current[0]):
                 return current[0].frame
-            with s._lock:
-                newer = s._slot
-                if newer is not None and self.original.can_continue(newer.frame):  # type: ignore[union-attr]
-                    s._slot = None  # take it over: continue decoding towards it
-                    current[0] = newer
-                    return newer.frame
-            return None
+            newer = s._take_over(original.can_continue)  # continue decoding towards it
+            if newer is None:
+                return None
+            current[0] = newer
+            return newer.frame
 
-        got = self.original.decode(req.frame, on_first, retarget)
+        got = original.decode(req.frame, on_first, retarget)
         if got is None:
             return None
         _, frame = got
-        return current[0], self.original.to_rgb(frame, size)
+        return current[0], original.to_rgb(frame, size)
 
     def _emit(self, req: _Request, frame: int, original: np.ndarray, styled: np.ndarray, strength: float,
               settings: _Settings, exact: bool, source: str) -> None:
