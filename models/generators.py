@@ -90,10 +90,10 @@ class GeneratorConfig:
     @property
     def margin(self) -> int:
         """Pixels of reflected picture a stylizer adds on every side (and crops off again): the
-        band a generator paints along its zero-padded edges (16 px wide for an
-        instance-normalised trunk, a 2–3 px stripe for the others) then falls outside the
-        frame."""
-        return 16 if self.norm == "instance" else 8
+        band a generator paints along its zero-padded edges (about 16 px wide for an
+        instance-normalised trunk; a striped band along the top for the space-to-depth nets,
+        which an 8-px margin only halves) then falls outside the frame."""
+        return 16
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

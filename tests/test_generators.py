@@ -163,7 +163,7 @@ def test_instance_norm_stylizer_pads_a_margin_and_keeps_sizes() -> None:
     config = GeneratorConfig(arch="resize", decoder="resize", channels=8, blocks=1, coarse_channels=8,
                              coarse_blocks=1, decoder_channels=8, stem_channels=8, full_channels=4,
                              full_blocks=1, norm="instance")
-    assert config.margin == 16 and GENERATOR_PRESETS["painter"].margin == 8  # the edge stripe
+    assert config.margin == 16 and GENERATOR_PRESETS["painter"].margin == 16
     keras.utils.set_random_seed(2)
     stylizer = KerasStylizer(build_generator(config), config, name="in", preferred_batch=2,
                              precision="float32")
