@@ -28,6 +28,7 @@ __all__ = [
 _FEATHER = 5  # box blur (pixels of the flow grid) that softens the trust mask's edges
 _WARP_INTERPOLATION = cv2.INTER_LINEAR  # bicubic: 4 ms more at 640x360; the detail gain undoes the blur
 _DETAIL_SIGMA = 2.5  # the detail band the stabiliser restores: what a Gaussian of this sigma removes
+_FOLLOW_NEAR_SIGMA = 2.0  # px: the change a smooth change must agree with, pixel by pixel
 _FOLLOW_EPS = 0.05  # grey levels²: smooth input changes far below ~0.2 levels carry (almost) nothing
 _ERROR_BLUR = 5  # box blur (frame pixels) of the input-vs-warped error: noise alone does not fade α
 
@@ -42,6 +43,18 @@ def _smooth(image: np.ndarray, sigma: float) -> np.ndarray:
         small = cv2.resize(image, (w // factor, h // factor), interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), sigma / factor, borderType=cv2.BORDER_REFLECT)
     return small if factor == 1 else cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _smooth_change(change: np.ndarray, sigma: float) -> np.ndarray:
+    """The smooth part of a float (H, W, C) change, only where the change itself is there: the
+    smaller in magnitude of its σ = ``sigma`` blur and its σ = 2 px blur, 0 where they disagree in
+    sign (a fade passes whole; a moving edge's change does not leak into the still pixels
+    around it)."""
+    wide = _smooth(change, sigma)
+    near = cv2.GaussianBlur(change, (0, 0), _FOLLOW_NEAR_SIGMA, borderType=cv2.BORDER_REFLECT)
+    out = np.where(np.abs(near) < np.abs(wide), near, wide)
+    out[(wide * near) <= 0] = 0.0
+    return out.astype(np.float32, copy=False)
 
 
 def _to_uint8(image: np.ndarray) -> np.ndarray:
@@ -425,7 +438,7 @@ class Stabiliser:
         weighted = change * held[..., None]
         num = np.einsum("hwc,hwc->c", weighted, response)
         den = np.einsum("hwc,hwc->c", weighted, change) + np.float32(_FOLLOW_EPS) * float(held.sum())
-        gain = np.clip(num / den, -2.0, 2.0).astype(np.float32)
+        gain = np.clip(num / den, -1.0, 1.0).astype(np.float32)
         carried = weighted * (gain * np.float32(strength))
         return _to_uint8(cv2.add(output.astype(np.float32), carried))
 
@@ -513,7 +526,7 @@ class Stabiliser:
             current = inp.astype(np.float32)
             held = cv2.blendLinear(previous.source, current, keep, np.float32(1.0) - keep)
             if follow is not None and p.still is not None:
-                smooth = _smooth(cv2.subtract(current, previous.source), p.still.follow_sigma)
+                smooth = _smooth_change(cv2.subtract(current, previous.source), p.still.follow_sigma)
                 held = cv2.add(held, smooth * follow[..., None])
                 # the smooth change of the steadied input: (1 − keep) of it, plus the followed share
                 carried = smooth * (np.float32(1.0) - keep + follow)[..., None]

@@ -194,11 +194,11 @@ def test_an_os_error_while_writing_is_one_line_and_leaves_nothing(stage: str, cl
     real_write, real_close = VideoWriter.write, VideoWriter.close
     calls = {"n": 0}
 
-    def full_disk_write(self: VideoWriter, rgb, pts):  # noqa: ANN001 - a stand-in for a full disk
+    def full_disk_write(self: VideoWriter, rgb, pts, alpha=None):  # noqa: ANN001 - a stand-in for a full disk
         calls["n"] += 1
         if calls["n"] > 5:
             raise OSError(28, os.strerror(28), str(self.path))
-        real_write(self, rgb, pts)
+        real_write(self, rgb, pts, alpha)
 
     def full_disk_close(self: VideoWriter, *, flush: bool = True) -> None:
         real_close(self, flush=False)
