@@ -118,33 +118,26 @@ class FrameConverter:
 
     def to_rgb(self, frame: av.VideoFrame, size: tuple[int, int] | None = None) -> np.ndarray:
         """Decode side: uint8 RGB (H, W, 3), optionally scaled to ``size`` = (width, height)."""
-        width, height = size if size is not None else (None, None)
         if frame.format.name == "rgb24" and size is None:
             return frame.to_ndarray()
-        yuv = not frame.format.is_rgb
-        matrix = self.tags.sws_matrix if yuv else None
-        rgb = self._reformatter.reformat(
-            frame, width=width, height=height, format="rgb24",
-            interpolation="AREA" if size is not None else None,
-            src_colorspace=matrix, dst_colorspace=matrix,
-            src_color_range=self.tags.sws_range if yuv else None,
-            dst_color_range=ColorRange.JPEG if yuv else None,
-        )
-        return rgb.to_ndarray()
+        return self._decoded(frame, size, "rgb24")
 
     def to_rgba(self, frame: av.VideoFrame, size: tuple[int, int] | None = None) -> np.ndarray:
         """Decode side for a frame with alpha: uint8 RGBA (H, W, 4), optionally scaled."""
+        return self._decoded(frame, size, "rgba")
+
+    def _decoded(self, frame: av.VideoFrame, size: tuple[int, int] | None, fmt: str) -> np.ndarray:
         width, height = size if size is not None else (None, None)
         yuv = not frame.format.is_rgb
         matrix = self.tags.sws_matrix if yuv else None
-        rgba = self._reformatter.reformat(
-            frame, width=width, height=height, format="rgba",
+        out = self._reformatter.reformat(
+            frame, width=width, height=height, format=fmt,
             interpolation="AREA" if size is not None else None,
             src_colorspace=matrix, dst_colorspace=matrix,
             src_color_range=self.tags.sws_range if yuv else None,
             dst_color_range=ColorRange.JPEG if yuv else None,
         )
-        return rgba.to_ndarray()
+        return out.to_ndarray()
 
     def from_rgb(self, rgb: np.ndarray, pix_fmt: str, alpha: np.ndarray | None = None) -> av.VideoFrame:
         """Encode side: uint8 RGB (and an optional uint8 alpha plane, for a ``pix_fmt`` with
