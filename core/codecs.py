@@ -117,6 +117,11 @@ class EncodeSettings:
             )
         return preset
 
+    def alpha_pix_fmt(self, preset: CodecPreset) -> str | None:
+        """The pixel format that writes a source's alpha with ``preset``, or None where the alpha
+        is dropped (the codec has none, or an explicit ``pix_fmt`` was asked for)."""
+        return preset.alpha_pix_fmt if self.pix_fmt is None else None
+
     def encoder_options(self, preset: CodecPreset) -> dict[str, str]:
         opts = dict(preset.options)
         if preset.crf_range is not None:

@@ -727,7 +727,7 @@ class VideoReader:
         # the index's pts, never the decoder's: in order, and reconstructed where the
         # container has none
         pts, t = self.index.pts[i], self.index.time_of(i)
-        if alpha and any(c.is_alpha for c in frame.format.components):
+        if alpha:
             rgba = self._converter.to_rgba(frame, size)
             return DecodedFrame(i, pts, t, np.ascontiguousarray(rgba[..., :3]),
                                 np.ascontiguousarray(rgba[..., 3]))
@@ -756,6 +756,7 @@ class VideoReader:
                 f"Range end {stop} is past the last frame of {self.path.name} "
                 f"({len(self.index) - 1}). Received: stop={stop}"
             )
+        alpha = alpha and self.has_alpha
         yield self._to_decoded(start, self.cursor.read(start), size, alpha)
         for i, frame in self.cursor.onwards(stop):
             yield self._to_decoded(i, frame, size, alpha)

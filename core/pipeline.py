@@ -264,8 +264,7 @@ class _RenderJob:
         )
         # the source's alpha goes through where the output's codec can hold it (prores4444, ffv1)
         preset = settings.encode.preset_for(target)
-        self.keep_alpha = (reader.has_alpha and preset.alpha_pix_fmt is not None
-                           and settings.encode.pix_fmt is None)
+        self.keep_alpha = reader.has_alpha and settings.encode.alpha_pix_fmt(preset) is not None
         self.on_note = on_note
         self.notes: list[str] = []
         self.stop_flag = _Stop()

@@ -499,7 +499,6 @@ class Stabiliser:
         weight *= np.float32(p.blend) + np.float32(p.hold - p.blend) * static
         still, reference = self._stillness(previous.reference, level, sw / w)
         keep: np.ndarray | None = None
-        follow: np.ndarray | None = None
         carried: np.ndarray | None = None
         if still is not None and p.still is not None:
             # still pixels: the previous output in place (the flow scaled down to 0), kept at still.hold
@@ -508,8 +507,6 @@ class Stabiliser:
             fy = fy * moving
             keep = still * np.float32(p.still.hold)
             weight = weight * moving + keep
-            if p.still.follow > 0.0:
-                follow = keep * np.float32(p.still.follow)
         if (sh, sw) != (h, w):
             size = (w, h)
             fx = cv2.resize(fx * np.float32(w / sw), size, interpolation=cv2.INTER_LINEAR)
@@ -517,15 +514,14 @@ class Stabiliser:
             weight = cv2.resize(weight, size, interpolation=cv2.INTER_LINEAR)
             if keep is not None:
                 keep = cv2.resize(keep, size, interpolation=cv2.INTER_LINEAR)
-            if follow is not None:
-                follow = cv2.resize(follow, size, interpolation=cv2.INTER_LINEAR)
         maps = cv2.convertMaps(*_maps(fx, fy), cv2.CV_16SC2)
         held = None
         if keep is not None and previous.source is not None:
             # a running mean in float (uint8 rounding would freeze it for ever: no in-point match)
             current = inp.astype(np.float32)
             held = cv2.blendLinear(previous.source, current, keep, np.float32(1.0) - keep)
-            if follow is not None and p.still is not None:
+            if p.still is not None and p.still.follow > 0.0:
+                follow = keep * np.float32(p.still.follow)  # the share of the smooth change followed
                 smooth = _smooth_change(cv2.subtract(current, previous.source), p.still.follow_sigma)
                 held = cv2.add(held, smooth * follow[..., None])
                 # the smooth change of the steadied input: (1 − keep) of it, plus the followed share

@@ -397,8 +397,9 @@ class VideoWriter:
         settings: EncodeSettings, rotation: int, alpha: bool,
     ) -> None:
         preset = self.preset
-        self.alpha = alpha and settings.pix_fmt is None and preset.alpha_pix_fmt is not None
-        pix_fmt = settings.pix_fmt or (preset.alpha_pix_fmt if self.alpha else None) or preset.pix_fmt
+        alpha_fmt = settings.alpha_pix_fmt(preset) if alpha else None
+        self.alpha = alpha_fmt is not None
+        pix_fmt = alpha_fmt or settings.pix_fmt or preset.pix_fmt
         even_w, even_h = _needs_even(pix_fmt)
         self._even = (even_w, even_h)
         out_w = width + (width % 2 if even_w else 0)
