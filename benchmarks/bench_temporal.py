@@ -88,7 +88,15 @@ from stylecut.core.metrics import (  # noqa: E402
     style_distance,
     warping_error,
 )
-from stylecut.core.temporal import STABILISER_FLOW, Stabiliser, backward_warp  # noqa: E402
+from stylecut.core.temporal import (  # noqa: E402
+    DEFAULT_STABILISER,
+    FOLLOW_PANS_FROM,
+    STABILISER_FLOW,
+    Stabiliser,
+    StabiliserSettings,
+    StillSettings,
+    backward_warp,
+)
 from stylecut.core.testing import make_clip  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -178,9 +186,9 @@ def read_frames(path: Path, n: int, size: tuple[int, int] | None = None) -> list
 
 
 def render_timed(src: Path, dst: Path, stylizer: Any, temporal: str, size: tuple[int, int],
-                 n: int, start: int = 0) -> float:
+                 n: int, start: int = 0, stabiliser: StabiliserSettings = DEFAULT_STABILISER) -> float:
     settings = RenderSettings(temporal=temporal, size=size, start=start, stop=n, overwrite=True,
-                              audio=False, encode=EncodeSettings(codec="ffv1"))
+                              audio=False, encode=EncodeSettings(codec="ffv1"), stabiliser=stabiliser)
     t0 = time.perf_counter()
     render(src, dst, stylizer, settings=settings)
     return time.perf_counter() - t0
@@ -244,19 +252,19 @@ def measure_static_flicker(res: ClipResult, ins: list[np.ndarray], offs: list[np
 
 
 def measure_in_point(res: ClipResult, src: Path, stylizer: Any, size: tuple[int, int],
-                     out: Path, length: int) -> None:
+                     out: Path, length: int, stabiliser: StabiliserSettings = DEFAULT_STABILISER) -> None:
     """Stable render from an in-point vs the same frames of a render from frame 0 (printed).
 
     The in-point is ``warm_up_length + 10`` frames in, so the renderer's warm-up does not reach
     frame 0 (``length``: the clip's frame count; too short a clip is skipped)."""
-    k = Stabiliser().warm_up_length
+    k = Stabiliser(stabiliser).warm_up_length
     start, stop = k + 10, k + 20
     if length < stop:
         print(f"  in-point: n/a ({length} frames < warm-up {k} + 20)", flush=True)
         return
     full, part = out / f"{src.stem}.full.mkv", out / f"{src.stem}.inpoint.mkv"
-    render_timed(src, full, stylizer, "stable", size, stop)
-    render_timed(src, part, stylizer, "stable", size, stop, start=start)
+    render_timed(src, full, stylizer, "stable", size, stop, stabiliser=stabiliser)
+    render_timed(src, part, stylizer, "stable", size, stop, start=start, stabiliser=stabiliser)
     reference = read_frames(full, stop)[start:]
     diffs = [float(np.mean(cv2.absdiff(a, b))) for a, b in zip(read_frames(part, stop - start),
                                                               reference, strict=True)]
@@ -399,6 +407,21 @@ def load_image(path: Path) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
+def load_style_or_default(parser: argparse.ArgumentParser, name: str | None) -> tuple[Any, Any]:
+    """(card, stylizer) of the style ``name`` (a name or card path), or of the default style when
+    None; a usage error (exit 2) when there is none."""
+    from stylecut.core.errors import ModelError, StyleNotFoundError
+    from stylecut.models.registry import default_style, find_style, list_styles, load_stylizer
+
+    try:
+        card = find_style(name) if name else default_style(list_styles())
+    except (StyleNotFoundError, ModelError) as exc:
+        parser.error(str(exc))
+    if card is None:
+        parser.error("no style installed: pass --style NAME or a card path")
+    return card, load_stylizer(card)
+
+
 def find_clips(videos: Path, only: list[str] | None, limit: int | None) -> list[Path]:
     if not videos.is_dir():
         print(f"videos folder {videos} is absent: skipping the real clips "
@@ -430,6 +453,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-generated", action="store_true", help="skip the generated clip")
     parser.add_argument("--no-in-point", dest="in_point", action="store_false",
                         help="skip the in-point check (two more stable renders per clip)")
+    parser.add_argument("--follow-pans", action="store_true",
+                        help="stable renders as `stylecut render --follow-pans` does them")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 16 frames, 1 real clip + the generated one, 1 repeat")
     parser.add_argument("--out", type=Path, default=Path("/tmp/stylecut-bench-temporal"),
@@ -449,6 +474,13 @@ class _Bench:
     style_img: np.ndarray | None
     warmed: set[tuple[int, tuple[int, int]]] = field(default_factory=set)
     roundtrip_checked: bool = False
+
+    @property
+    def stabiliser(self) -> StabiliserSettings:
+        """The stable renders' stabiliser (``--follow-pans``: held areas follow camera pans)."""
+        if not self.args.follow_pans:
+            return DEFAULT_STABILISER
+        return StabiliserSettings(still=StillSettings(pan=FOLLOW_PANS_FROM))
 
 
 def _clip_size(src: Path, frames: int) -> tuple[int, int, tuple[int, int]]:
@@ -475,7 +507,8 @@ def _timed_renders(bench: _Bench, src: Path, off_path: Path, stable_path: Path, 
         order = ("off", "stable") if r % 2 == 0 else ("stable", "off")
         for mode in order:
             dst = off_path if mode == "off" else stable_path
-            times[mode].append(render_timed(src, dst, bench.stylizer, mode, size, n))
+            times[mode].append(render_timed(src, dst, bench.stylizer, mode, size, n,
+                                            stabiliser=bench.stabiliser))
     return times
 
 
@@ -509,7 +542,7 @@ def _measure_style_b(bench: _Bench, res: ClipResult, src: Path, stem: Path, ins:
         return
     b_off, b_st = stem.with_suffix(".b-off.mkv"), stem.with_suffix(".b-stable.mkv")
     render_timed(src, b_off, bench.stylizer_b, "off", size, n)
-    render_timed(src, b_st, bench.stylizer_b, "stable", size, n)
+    render_timed(src, b_st, bench.stylizer_b, "stable", size, n, stabiliser=bench.stabiliser)
     res.b_we_off = warping_error(ins, read_frames(b_off, n))
     res.b_we_stable = warping_error(ins, read_frames(b_st, n))
     print(f"  style B warping error x1e3: per-frame {res.b_we_off * 1e3:.3f}, "
@@ -553,7 +586,7 @@ def measure_clip(bench: _Bench, src: Path, name: str, n: int, length: int,
     measure_floor(res, ins, offs)
     measure_static_flicker(res, ins, offs, stabs)
     if bench.args.in_point:
-        measure_in_point(res, src, bench.stylizer, size, bench.args.out, length)
+        measure_in_point(res, src, bench.stylizer, size, bench.args.out, length, bench.stabiliser)
     res.extra["mean_abs_stable_minus_off"] = float(np.mean(
         [np.mean(cv2.absdiff(a, b)) for a, b in zip(offs, stabs, strict=True)]))
     _measure_style(bench, res, offs, stabs, n)
@@ -592,6 +625,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.style_frames}, out: {args.out}, cpus: {os.cpu_count()}, "
           f"load avg: {os.getloadavg()[0]:.2f}")
     bench = _Bench(args, frames, repeats, stylizer, stylizer_b, style_img)
+    mode = "held areas follow camera pans (--follow-pans)" if args.follow_pans else "default"
+    print(f"stable renders: {mode}")
 
     clips = find_clips(args.videos, args.clips, 1 if args.quick else None)
     if not args.no_generated:

@@ -42,6 +42,7 @@ from .pipeline import Progress, RenderResult, RenderSettings, render
 from .sheets import contact_sheet, save_png
 from .stylizer import PassthroughStylizer, Stylizer, blend
 from .temporal import (
+    FOLLOW_PANS_FROM,
     FlowEstimator,
     FlowSettings,
     Stabiliser,
@@ -103,6 +104,7 @@ __all__ = [
     "RenderSettings",
     "SeekError",
     "StyleNotFoundError",
+    "FOLLOW_PANS_FROM",
     "Stabiliser",
     "StabiliserSettings",
     "StillSettings",

@@ -21,8 +21,8 @@ from .flow import FlowEstimator, FlowSettings, _boundary_planes, _grey, _maps
 from .scene_cuts import _CUT_THRESHOLD, _thumb_distance, _thumbnail
 
 __all__ = [
-    "DEFAULT_STABILISER", "DEFAULT_STILL", "STABILISER_FLOW", "Motion", "Stabiliser", "StabiliserSettings",
-    "StillSettings",
+    "DEFAULT_STABILISER", "DEFAULT_STILL", "FOLLOW_PANS_FROM", "STABILISER_FLOW", "Motion", "Stabiliser",
+    "StabiliserSettings", "StillSettings",
 ]
 
 _FEATHER = 5  # box blur (pixels of the flow grid) that softens the trust mask's edges
@@ -55,6 +55,27 @@ def _smooth_change(change: np.ndarray, sigma: float) -> np.ndarray:
     out = np.where(np.abs(near) < np.abs(wide), near, wide)
     out[(wide * near) <= 0] = 0.0
     return out.astype(np.float32, copy=False)
+
+
+def _shifted(image: np.ndarray, dx: float, dy: float, interpolation: int) -> np.ndarray:
+    """``image`` sampled at ``(x + dx, y + dy)`` (replicated border)."""
+    h, w = image.shape[:2]
+    matrix = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]], np.float32)
+    return cv2.warpAffine(image, matrix, (w, h), flags=interpolation | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def _clear_entering(still: np.ndarray, dx: int, dy: int) -> None:
+    """Zero ``still`` where ``(x + dx, y + dy)`` falls outside it (in place)."""
+    h, w = still.shape
+    if dx > 0:
+        still[:, max(0, w - dx - 1):] = 0.0
+    elif dx < 0:
+        still[:, :min(w, 1 - dx)] = 0.0
+    if dy > 0:
+        still[max(0, h - dy - 1):, :] = 0.0
+    elif dy < 0:
+        still[:min(h, 1 - dy), :] = 0.0
 
 
 def _to_uint8(image: np.ndarray) -> np.ndarray:
@@ -98,6 +119,14 @@ class StillSettings:
     exposure drift and vignetting are then followed within a frame or two while fine texture
     (the painting's strokes, the footage's noise) is held, which lets ``low``/``high`` be wide
     enough for a slowly drifting camera over a featureless surface without a fade lagging.
+
+    ``pan``: camera motion (px/frame: the median of the flow) from which the held layer moves
+    with the picture, by whole pixels (the fraction is carried to the next frame, so the layer
+    stays within half a pixel of the scene and its strokes are never resampled); below it, and
+    by default (``inf``), held pixels stay where they are on the screen. Following pans keeps
+    the paint of a sky or a plain wall on the scene (no "shower door"), but the static-flicker
+    measure, which needs no optical flow, counts that motion as flicker (docs/benchmarks.md).
+    ``stylecut render --follow-pans`` sets :data:`FOLLOW_PANS_FROM`.
     """
 
     hold: float = 0.96
@@ -108,6 +137,7 @@ class StillSettings:
     steady_input: bool = True
     follow: float = 0.5
     follow_sigma: float = 8.0
+    pan: float = math.inf
 
     def __post_init__(self) -> None:
         check_fraction(self.hold, "hold", "1 would freeze still areas for ever")
@@ -129,6 +159,8 @@ class StillSettings:
             raise ValueError(
                 f"follow_sigma must be a number in [0.5, 100]. Received: follow_sigma={self.follow_sigma!r}"
             )
+        if not is_number(self.pan) or not self.pan > 0.0:
+            raise ValueError(f"pan must be a positive number (inf: off). Received: pan={self.pan!r}")
 
 
 @dataclass
@@ -139,6 +171,7 @@ class _InputHistory:
     shape: tuple[int, ...]  # the previous input's full shape
     reference: np.ndarray | None  # float32 blurred luma the still test compares with (reduced grid)
     source: np.ndarray | None  # float32: the previous frame to stylise (held where still), full size
+    carry: tuple[float, float] = (0.0, 0.0)  # the held layer's offset from the scene (px, < 0.5)
 
 
 @dataclass(frozen=True)
@@ -163,6 +196,9 @@ class Motion:
     follow: np.ndarray | None = None
     held: np.ndarray | None = None
 
+
+#: :attr:`StillSettings.pan` of ``stylecut render --follow-pans`` (px/frame of camera motion).
+FOLLOW_PANS_FROM = 0.75
 
 #: The still hold :class:`Stabiliser` uses by default (``still=None`` turns it off).
 DEFAULT_STILL = StillSettings()
@@ -360,8 +396,8 @@ class Stabiliser:
             held = inp.astype(np.float32) if steady else None
             self._input = _InputHistory(grey, thumb, small, inp.shape, level, held)
             return Motion(True)
-        motion, reference, held = self._motion(previous, grey, small, level, inp)
-        self._input = _InputHistory(grey, thumb, small, inp.shape, reference, held)
+        motion, reference, held, carry = self._motion(previous, grey, small, level, inp)
+        self._input = _InputHistory(grey, thumb, small, inp.shape, reference, held, carry)
         return motion
 
     def _level(self, grey: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
@@ -373,10 +409,12 @@ class Stabiliser:
         return cv2.GaussianBlur(grey.astype(np.float32), (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
 
     def _stillness(
-        self, reference: np.ndarray | None, level: np.ndarray | None, unit: float
+        self, reference: np.ndarray | None, level: np.ndarray | None, unit: float,
+        shift: tuple[int, int] = (0, 0),
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Per-pixel stillness in [0, 1] on the reduced grid (``unit``: its size ÷ the frame's)
-        and the updated reference; (None, None) when the still hold is off."""
+        and the updated reference; (None, None) when the still hold is off. ``shift``: the held
+        layer's whole-pixel shift this frame (frame pixels): nothing is still where it enters."""
         still = self.settings.still
         if still is None or reference is None or level is None:
             return None, None
@@ -388,6 +426,8 @@ class Stabiliser:
             kernel = np.ones((2 * side + 1, 2 * side + 1), np.uint8)
             s = cv2.erode(s, kernel, borderType=cv2.BORDER_REPLICATE)
             s = cv2.blur(s, (2 * side + 1, 2 * side + 1), borderType=cv2.BORDER_REPLICATE)
+        if shift != (0, 0):  # the shifted layer has no content there
+            _clear_entering(s, *(int(math.copysign(math.ceil(abs(v) * unit), v)) for v in shift))
         keep = s * np.float32(still.hold)  # a running mean where still, the current frame elsewhere
         delta = cv2.subtract(level, reference)
         updated = reference + (np.float32(1.0) - keep) * delta
@@ -469,7 +509,7 @@ class Stabiliser:
         small: np.ndarray,
         level: np.ndarray | None,
         inp: np.ndarray,
-    ) -> tuple[Motion, np.ndarray | None, np.ndarray | None]:
+    ) -> tuple[Motion, np.ndarray | None, np.ndarray | None, tuple[float, float]]:
         """Flow, boundaries, input check, stillness and weights on the flow's reduced grid
         (``grey``, ``small`` and ``level``: the current input ``inp`` there); maps, weights and
         the steadied source at full size. Also returns the still test's updated reference and
@@ -497,14 +537,15 @@ class Stabiliser:
         weight = np.maximum(trusted, static)
         weight *= fade
         weight *= np.float32(p.blend) + np.float32(p.hold - p.blend) * static
-        still, reference = self._stillness(previous.reference, level, sw / w)
+        (sx, sy), carry = self._pan(fx, fy, w / sw, previous.carry)
+        still, reference = self._stillness(previous.reference, level, sw / w, (sx, sy))
         keep: np.ndarray | None = None
         carried: np.ndarray | None = None
         if still is not None and p.still is not None:
             # still pixels: the previous output in place (the flow scaled down to 0), kept at still.hold
             moving = np.float32(1.0) - still
-            fx = fx * moving
-            fy = fy * moving
+            fx = fx * moving + still * np.float32(sx * sw / w)
+            fy = fy * moving + still * np.float32(sy * sh / h)
             keep = still * np.float32(p.still.hold)
             weight = weight * moving + keep
         if (sh, sw) != (h, w):
@@ -519,13 +560,32 @@ class Stabiliser:
         if keep is not None and previous.source is not None:
             # a running mean in float (uint8 rounding would freeze it for ever: no in-point match)
             current = inp.astype(np.float32)
-            held = cv2.blendLinear(previous.source, current, keep, np.float32(1.0) - keep)
+            before = previous.source
+            if sx or sy:  # the held input moves with the held output
+                before = _shifted(before, sx, sy, cv2.INTER_NEAREST)
+            held = cv2.blendLinear(before, current, keep, np.float32(1.0) - keep)
             if p.still is not None and p.still.follow > 0.0:
                 follow = keep * np.float32(p.still.follow)  # the share of the smooth change followed
-                smooth = _smooth_change(cv2.subtract(current, previous.source), p.still.follow_sigma)
+                smooth = _smooth_change(cv2.subtract(current, before), p.still.follow_sigma)
                 held = cv2.add(held, smooth * follow[..., None])
                 # the smooth change of the steadied input: (1 − keep) of it, plus the followed share
                 carried = smooth * (np.float32(1.0) - keep + follow)[..., None]
         source = _to_uint8(held) if held is not None else None
         return (Motion(False, maps, weight, source, carried, keep if carried is not None else None),
-                reference, held)
+                reference, held, carry)
+
+    def _pan(self, fx: np.ndarray, fy: np.ndarray, unit: float,
+             carry: tuple[float, float]) -> tuple[tuple[int, int], tuple[float, float]]:
+        """The whole-pixel shift of the held layer for this frame and the offset left over: the
+        flow's median (``unit``: frame pixels per flow pixel) when it reaches ``still.pan``
+        px/frame, with the previous frames' leftover added; (0, 0) otherwise."""
+        still = self.settings.still
+        if still is None or not math.isfinite(still.pan):
+            return (0, 0), (0.0, 0.0)
+        gx = float(np.median(fx[::2, ::2])) * unit
+        gy = float(np.median(fy[::2, ::2])) * unit
+        if math.hypot(gx, gy) < still.pan:
+            return (0, 0), (0.0, 0.0)
+        ex, ey = gx + carry[0], gy + carry[1]
+        sx, sy = round(ex), round(ey)
+        return (sx, sy), (ex - sx, ey - sy)

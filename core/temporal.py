@@ -15,6 +15,7 @@ from .scene_cuts import cut_distance, scene_cut
 from .stabiliser import (
     DEFAULT_STABILISER,
     DEFAULT_STILL,
+    FOLLOW_PANS_FROM,
     STABILISER_FLOW,
     Motion,
     Stabiliser,
@@ -27,6 +28,7 @@ __all__ = [
     "FlowSettings",
     "DEFAULT_STABILISER",
     "DEFAULT_STILL",
+    "FOLLOW_PANS_FROM",
     "Motion",
     "STABILISER_FLOW",
     "Stabiliser",

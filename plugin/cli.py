@@ -13,6 +13,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,13 @@ import click
 from stylecut.core import (
     CODEC_PRESETS,
     DEFAULT_TEMPORAL,
+    FOLLOW_PANS_FROM,
     Curve,
     EncodeSettings,
     RenderCancelled,
     RenderSettings,
+    StabiliserSettings,
+    StillSettings,
     StylecutError,
     Stylizer,
     TemporalMode,
@@ -239,6 +243,11 @@ _CODEC_HELP = ", ".join(CODEC_PRESETS)
               show_default=True,
               help="stable: blend with the motion-compensated previous output where it is reliable "
                    "(no flicker in static areas); off: every frame on its own.")
+@click.option("--follow-pans", is_flag=True,
+              help="With --temporal stable: where the camera pans, the held paint of plain areas "
+                   "(sky, walls) moves with the picture instead of staying on the screen. Fixed shots "
+                   "are unchanged. Off by default: a flicker measure without optical flow counts "
+                   "that motion as flicker (docs/benchmarks.md).")
 @click.option("--batch", type=click.IntRange(min=1), default=None,
               help="Frames per stylizer call (clamped to what fits in memory at the frame size).")
 @click.option("--no-audio", is_flag=True, help="Drop the audio (it is passed through by default).")
@@ -250,10 +259,12 @@ _CODEC_HELP = ", ".join(CODEC_PRESETS)
 def render_cmd(
     source: Path, output: Path, style: str, strength: str | None, keyframes: Path | None,
     codec: str | None, crf: int | None, speed: str | None, in_point: str | None,
-    out_point: str | None, size: str | None, temporal: str, batch: int | None, no_audio: bool,
-    overwrite: bool, quiet: bool, progress_json: bool,
+    out_point: str | None, size: str | None, temporal: str, follow_pans: bool, batch: int | None,
+    no_audio: bool, overwrite: bool, quiet: bool, progress_json: bool,
 ) -> None:
     """Render SOURCE with a style into OUTPUT (atomically; audio passed through)."""
+    if follow_pans and TemporalMode(temporal) is not TemporalMode.STABLE:
+        raise click.UsageError(f"--follow-pans needs --temporal stable. Received: --temporal {temporal}")
     encode = EncodeSettings(codec=codec, crf=crf, speed=speed)
     video = probe(source).video  # bad input first: missing file, not media, no video
     fps = video.fps
@@ -269,6 +280,8 @@ def render_cmd(
     settings = RenderSettings(encode=encode, start=start, stop=stop, batch_size=batch,
                               overwrite=overwrite, audio=not no_audio, size=out_size,
                               temporal=temporal)
+    if follow_pans:
+        settings = replace(settings, stabiliser=StabiliserSettings(still=StillSettings(pan=FOLLOW_PANS_FROM)))
     encode.preset_for(output)
     stylizer = _load_style(style)
     if progress_json:

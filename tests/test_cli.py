@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from stylecut.core import ModelError, StyleNotFoundError, probe
+from stylecut.core import FOLLOW_PANS_FROM, ModelError, StyleNotFoundError, probe, render
 from stylecut.core.testing import FunctionStylizer, InvertStylizer
 from stylecut.models import find_style, list_styles
 from stylecut.plugin.cli import cli
@@ -114,6 +115,25 @@ def test_render_with_keyframes_range_and_codec(runner: CliRunner, small_clip: Pa
         last = r.read(23).astype(int)
         np.testing.assert_allclose(last, 255 - s.read(29).astype(int), atol=0)
     assert fake_style.frames_seen == 30 - 12  # frames at >= 0.5 s (12..29)
+
+
+def test_render_follow_pans_sets_the_still_hold(runner: CliRunner, small_clip: Path, tmp_path: Path,
+                                                fake_style: InvertStylizer, monkeypatch: pytest.MonkeyPatch):
+    cli_module = importlib.import_module("stylecut.plugin.cli")  # the package exports the group as `cli`
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["settings"])
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(cli_module, "render", spy)
+    for flag in ([], ["--follow-pans"]):
+        out = tmp_path / f"out{len(seen)}.mkv"
+        result = run(runner, "render", small_clip, "-o", out, "--style", "test", "--out", "8",
+                     "--codec", "ffv1", *flag)
+        assert result.exit_code == 0, result.stderr
+        assert probe(out).video.frame_count == 8
+    assert [s.stabiliser.still.pan for s in seen] == [math.inf, FOLLOW_PANS_FROM]
 
 
 def test_render_seconds_in_point_and_keyframes_file(runner: CliRunner, small_clip: Path,
@@ -255,6 +275,8 @@ def test_render_progress_json_lines(runner: CliRunner, small_clip: Path, tmp_pat
     (["render", "{clip}", "-o", "{out}", "--style", "t", "--codec", "xvid"], "'xvid' is not one of 'h264'"),
     (["render", "{clip}", "-o", "{out}", "--style", "t", "--temporal", "on"], "'on' is not one of 'off'"),
     (["render", "{clip}", "-o", "{out}", "--style", "t", "--batch", "0"], "'--batch': 0 is not in the range"),
+    (["render", "{clip}", "-o", "{out}", "--style", "t", "--temporal", "off", "--follow-pans"],
+     "--follow-pans needs --temporal stable. Received: --temporal off"),
     (["render", "{clip}", "-o", "{out}", "--style", "t", "--bogus"], "No such option '--bogus'"),
     (["rendr", "{clip}"], "No such command 'rendr'"),
     (["--bogus", "render"], "No such option '--bogus'"),

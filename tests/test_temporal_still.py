@@ -126,6 +126,52 @@ def test_a_scene_cut_resets_the_steadied_input():
     assert same.source is not None and np.array_equal(same.source, cut)
 
 
+def panning(frames: int, step: tuple[int, int] = (3, 1)) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A camera panning ``step`` px/frame over a scene whose lower half is a flat wall (a faint
+    stucco only), and what a boiling generator paints of it: a texture stuck to the scene plus
+    fresh noise every frame. Returns (inputs, stylised frames)."""
+    rng = np.random.default_rng(5)
+    ch, cw = H + step[1] * frames + 8, W + step[0] * frames + 8
+    detail = cv2.GaussianBlur(rng.random((ch, cw, 3)).astype(np.float32), (0, 0), 2.0)
+    detail = cv2.normalize(detail, None, 20, 235, cv2.NORM_MINMAX)
+    wall = 128 + cv2.GaussianBlur(rng.normal(0, 1, (ch, cw)).astype(np.float32), (0, 0), 1.5)[..., None] * 2
+    canvas = np.concatenate([detail[: ch // 2], np.repeat(wall[ch // 2 :], 3, axis=2)]).astype(np.uint8)
+    texture = cv2.GaussianBlur(rng.integers(0, 256, (ch, cw, 3), dtype=np.uint8), (0, 0), 1.2)
+    inputs, styled = [], []
+    for t in range(frames):
+        y, x = step[1] * t, step[0] * t
+        inputs.append(noisy(canvas[y : y + H, x : x + W], rng, 0.7))
+        styled.append(noisy(texture[y : y + H, x : x + W], rng, 6.0))
+    return inputs, styled
+
+
+def test_held_areas_follow_a_camera_pan_when_asked():
+    inputs, styled = panning(10)
+    outputs = {}
+    for pan in (None, 0.75):
+        stabiliser = Stabiliser(still=StillSettings() if pan is None else StillSettings(pan=pan))
+        outputs[pan] = [stabiliser.process(i, s, 1.0) for i, s in zip(inputs, styled, strict=True)]
+
+    def wall_error(outs: list[np.ndarray]) -> float:
+        """How far each output's wall is from the previous one moved with the camera."""
+        errors = [np.abs(outs[t][H // 2 + 8 : -8, 8:-8].astype(np.float32)
+                         - outs[t - 1][H // 2 + 9 : -7, 11:-5]).mean() for t in range(4, len(outs))]
+        return float(np.mean(errors))
+
+    # the default holds the wall's paint on the screen while the wall moves under it
+    assert wall_error(outputs[None]) > 8.0  # 14.4 when written
+    # following the pan, the held paint moves with the wall by whole pixels (no blur builds up)
+    assert wall_error(outputs[0.75]) < 2.0  # 0.19 when written
+    assert Stabiliser(still=StillSettings(pan=0.75)).still.pan == 0.75
+
+
+def test_following_pans_changes_nothing_on_a_fixed_camera():
+    rng = np.random.default_rng(3)
+    frames = [noisy(scene(), rng) for _ in range(12)]
+    assert all(np.array_equal(a, b) for a, b in zip(
+        render(Stabiliser(), frames), render(Stabiliser(still=StillSettings(pan=0.75)), frames), strict=True))
+
+
 def test_still_hold_off_and_settings():
     frame = scene()
     stabiliser = Stabiliser(still=None)
@@ -146,7 +192,8 @@ def test_still_hold_off_and_settings():
     ("kwargs", "name"),
     [({"hold": 1.0}, "hold"), ({"low": -1}, "low"), ({"high": 1.0}, "high"),
      ({"sigma": 0}, "sigma"), ({"spread": 2.5}, "spread"), ({"steady_input": 1}, "steady_input"),
-     ({"follow": 1.5}, "follow"), ({"follow_sigma": 0}, "follow_sigma")],
+     ({"follow": 1.5}, "follow"), ({"follow_sigma": 0}, "follow_sigma"), ({"pan": 0}, "pan"),
+     ({"pan": "1"}, "pan")],
 )
 def test_still_settings_reject_bad_values(kwargs, name):
     with pytest.raises(ValueError, match=f"Received: {name}="):
