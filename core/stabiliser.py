@@ -30,6 +30,7 @@ _WARP_INTERPOLATION = cv2.INTER_LINEAR  # bicubic: 4 ms more at 640x360; the det
 _DETAIL_SIGMA = 2.5  # the detail band the stabiliser restores: what a Gaussian of this sigma removes
 _FOLLOW_NEAR_SIGMA = 2.0  # px: the change a smooth change must agree with, pixel by pixel
 _FOLLOW_EPS = 0.05  # grey levels²: smooth input changes far below ~0.2 levels carry (almost) nothing
+_PAN_FADE_IN = 6  # shifts over which paint entering with a followed pan comes to be held
 _ERROR_BLUR = 5  # box blur (frame pixels) of the input-vs-warped error: noise alone does not fade α
 
 
@@ -65,17 +66,19 @@ def _shifted(image: np.ndarray, dx: float, dy: float, interpolation: int) -> np.
                           borderMode=cv2.BORDER_REPLICATE)
 
 
-def _clear_entering(still: np.ndarray, dx: int, dy: int) -> None:
-    """Zero ``still`` where ``(x + dx, y + dy)`` falls outside it (in place)."""
+def _fade_in_entering(still: np.ndarray, dx: float, dy: float) -> None:
+    """Scale ``still`` (in place) down to 0 where ``(x + dx, y + dy)`` falls outside it, rising
+    to 1 over the next ``_PAN_FADE_IN`` shifts: paint that enters with a pan is held only once
+    it has been blended over several frames (held at once, each frame's entering strip would
+    stay as a band of its own texture)."""
     h, w = still.shape
-    if dx > 0:
-        still[:, max(0, w - dx - 1):] = 0.0
-    elif dx < 0:
-        still[:, :min(w, 1 - dx)] = 0.0
-    if dy > 0:
-        still[max(0, h - dy - 1):, :] = 0.0
-    elif dy < 0:
-        still[:min(h, 1 - dy), :] = 0.0
+    for shift, size, axis in ((dx, w, 1), (dy, h, 0)):
+        if shift == 0:
+            continue
+        edge = np.arange(size, dtype=np.float32)
+        inside = (size - 1 - edge) if shift > 0 else edge  # distance from the entering edge
+        ramp = np.clip((inside - abs(shift)) / (_PAN_FADE_IN * abs(shift)), 0.0, 1.0).astype(np.float32)
+        still *= ramp[None, :] if axis == 1 else ramp[:, None]
 
 
 def _to_uint8(image: np.ndarray) -> np.ndarray:
@@ -122,7 +125,8 @@ class StillSettings:
 
     ``pan``: camera motion (px/frame: the median of the flow) from which the held layer moves
     with the picture, by whole pixels (the fraction is carried to the next frame, so the layer
-    stays within half a pixel of the scene and its strokes are never resampled); below it, and
+    stays within half a pixel of the scene and its strokes are never resampled; paint entering
+    at the frame's edge is held only once it has been blended over a few frames); below it, and
     by default (``inf``), held pixels stay where they are on the screen. Following pans keeps
     the paint of a sky or a plain wall on the scene (no "shower door"), but the static-flicker
     measure, which needs no optical flow, counts that motion as flicker (docs/benchmarks.md).
@@ -427,7 +431,7 @@ class Stabiliser:
             s = cv2.erode(s, kernel, borderType=cv2.BORDER_REPLICATE)
             s = cv2.blur(s, (2 * side + 1, 2 * side + 1), borderType=cv2.BORDER_REPLICATE)
         if shift != (0, 0):  # the shifted layer has no content there
-            _clear_entering(s, *(int(math.copysign(math.ceil(abs(v) * unit), v)) for v in shift))
+            _fade_in_entering(s, shift[0] * unit, shift[1] * unit)
         keep = s * np.float32(still.hold)  # a running mean where still, the current frame elsewhere
         delta = cv2.subtract(level, reference)
         updated = reference + (np.float32(1.0) - keep) * delta

@@ -158,6 +158,13 @@ def test_held_areas_follow_a_camera_pan_when_asked():
                          - outs[t - 1][H // 2 + 9 : -7, 11:-5]).mean() for t in range(4, len(outs))]
         return float(np.mean(errors))
 
+    # paint entering at the right and bottom edges is held only after a few frames
+    stabiliser = Stabiliser(still=StillSettings(pan=0.75))
+    motions = [stabiliser.analyse(frame) for frame in inputs]
+    held = motions[-1].held
+    assert held is not None
+    assert held[H // 2 + 8 : -8, -2:].max() < 0.05 and held[-2:, 8:-8].max() < 0.05
+    assert held[H // 2 + 8 : -24, 8:-24].mean() > 0.8
     # the default holds the wall's paint on the screen while the wall moves under it
     assert wall_error(outputs[None]) > 8.0  # 14.4 when written
     # following the pan, the held paint moves with the wall by whole pixels (no blur builds up)
