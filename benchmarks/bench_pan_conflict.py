@@ -45,9 +45,9 @@ from bench_warping_truth import stabilise, stylize  # noqa: E402  (a sibling scr
 from stylecut.core import FlowEstimator, FlowSettings, VideoReader  # noqa: E402
 from stylecut.core.metrics import static_flicker, warping_error  # noqa: E402
 from stylecut.core.temporal import (  # noqa: E402
+    DEFAULT_STABILISER,
     FOLLOW_PANS_FROM,
-    StabiliserSettings,
-    StillSettings,
+    FOLLOW_PANS_STABILISER,
     backward_warp,
 )
 
@@ -77,11 +77,10 @@ def measure(stylizer, ins: list[np.ndarray], pan: float) -> None:
         flow = metric.flow(ins[t], ins[t - 1])
         moves.append(float(np.hypot(np.median(flow[..., 0]), np.median(flow[..., 1]))))
         dragged.append(backward_warp(dragged[-1], flow))
-    following = StabiliserSettings(still=StillSettings(pan=FOLLOW_PANS_FROM))
     outputs = {
         "per-frame": per_frame,
-        "stable": stabilise(stylizer, ins, StabiliserSettings()),
-        "follow pans": stabilise(stylizer, ins, following),
+        "stable": stabilise(stylizer, ins, DEFAULT_STABILISER),
+        "follow pans": stabilise(stylizer, ins, FOLLOW_PANS_STABILISER),
         "dragged": dragged,
     }
     rows = {name: pair_scores(ins, seq) for name, seq in outputs.items()}

@@ -90,11 +90,10 @@ from stylecut.core.metrics import (  # noqa: E402
 )
 from stylecut.core.temporal import (  # noqa: E402
     DEFAULT_STABILISER,
-    FOLLOW_PANS_FROM,
+    FOLLOW_PANS_STABILISER,
     STABILISER_FLOW,
     Stabiliser,
     StabiliserSettings,
-    StillSettings,
     backward_warp,
 )
 from stylecut.core.testing import make_clip  # noqa: E402
@@ -480,7 +479,7 @@ class _Bench:
         """The stable renders' stabiliser (``--follow-pans``: held areas follow camera pans)."""
         if not self.args.follow_pans:
             return DEFAULT_STABILISER
-        return StabiliserSettings(still=StillSettings(pan=FOLLOW_PANS_FROM))
+        return FOLLOW_PANS_STABILISER
 
 
 def _clip_size(src: Path, frames: int) -> tuple[int, int, tuple[int, int]]:

@@ -252,16 +252,16 @@ def main(argv: list[str] | None = None) -> int:
                 epe = flow_epe(ins, flows)
                 m_in = warping_error(ins, ins)
                 m = [warping_error(ins, seq) / m_in for seq in (ideal, pf, st)]
+                outputs = {"ideal": ideal, "per-frame": pf, **stables}
+                truth = {k: true_we(seq, flows) for k, seq in outputs.items()}
                 t_in = true_we(ins, flows)
-                t = [true_we(seq, flows) for seq in (ideal, pf, st)]
+                t = [truth[k] for k in ("ideal", "per-frame", "stable")]
                 label = f"{name} {kind} {crf}"
                 print(f"{label:<16} {epe[0]:8.2f} {epe[1]:5.2f} | {'':<18} {m[0]:7.2f} {m[1]:6.1f} "
                       f"{m[2]:6.2f} {m[2] / m[0]:5.2f} | {'':<21} {t[0] / t_in:5.2f} {t[1] / t_in:6.1f} "
                       f"{t[2] / t_in:6.2f} {t[2] / t[1]:5.2f}   ({time.perf_counter() - t0:.0f} s)",
                       flush=True)
                 verdicts.append((label, m[0]))
-                outputs = {"ideal": ideal, "per-frame": pf, **stables}
-                truth = {k: true_we(seq, flows) for k, seq in outputs.items()}
                 truth_rows.append((label, {k: v / truth["ideal"] for k, v in truth.items()},
                                    {k: static_flicker(ins, seq).output for k, seq in outputs.items()}))
     print_truth(truth_rows, list(variants))

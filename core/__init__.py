@@ -43,6 +43,7 @@ from .sheets import contact_sheet, save_png
 from .stylizer import PassthroughStylizer, Stylizer, blend
 from .temporal import (
     FOLLOW_PANS_FROM,
+    FOLLOW_PANS_STABILISER,
     FlowEstimator,
     FlowSettings,
     Stabiliser,
@@ -105,6 +106,7 @@ __all__ = [
     "SeekError",
     "StyleNotFoundError",
     "FOLLOW_PANS_FROM",
+    "FOLLOW_PANS_STABILISER",
     "Stabiliser",
     "StabiliserSettings",
     "StillSettings",

@@ -21,8 +21,8 @@ from .flow import FlowEstimator, FlowSettings, _boundary_planes, _grey, _maps
 from .scene_cuts import _CUT_THRESHOLD, _thumb_distance, _thumbnail
 
 __all__ = [
-    "DEFAULT_STABILISER", "DEFAULT_STILL", "FOLLOW_PANS_FROM", "STABILISER_FLOW", "Motion", "Stabiliser",
-    "StabiliserSettings", "StillSettings",
+    "DEFAULT_STABILISER", "DEFAULT_STILL", "FOLLOW_PANS_FROM", "FOLLOW_PANS_STABILISER", "STABILISER_FLOW",
+    "Motion", "Stabiliser", "StabiliserSettings", "StillSettings",
 ]
 
 _FEATHER = 5  # box blur (pixels of the flow grid) that softens the trust mask's edges
@@ -259,6 +259,10 @@ class StabiliserSettings:
 
 #: The stabiliser of ``--temporal stable`` (:attr:`~stylecut.core.RenderSettings.stabiliser`).
 DEFAULT_STABILISER = StabiliserSettings()
+
+#: The stabiliser of ``stylecut render --follow-pans``: the default, with held areas following
+#: camera pans from :data:`FOLLOW_PANS_FROM` px/frame.
+FOLLOW_PANS_STABILISER = StabiliserSettings(still=StillSettings(pan=FOLLOW_PANS_FROM))
 
 
 class Stabiliser:
@@ -548,8 +552,11 @@ class Stabiliser:
         if still is not None and p.still is not None:
             # still pixels: the previous output in place (the flow scaled down to 0), kept at still.hold
             moving = np.float32(1.0) - still
-            fx = fx * moving + still * np.float32(sx * sw / w)
-            fy = fy * moving + still * np.float32(sy * sh / h)
+            fx = fx * moving
+            fy = fy * moving
+            if sx or sy:  # held pixels follow the pan: the held layer's whole-pixel shift
+                fx += still * np.float32(sx * sw / w)
+                fy += still * np.float32(sy * sh / h)
             keep = still * np.float32(p.still.hold)
             weight = weight * moving + keep
         if (sh, sw) != (h, w):

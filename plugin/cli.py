@@ -22,13 +22,11 @@ import click
 from stylecut.core import (
     CODEC_PRESETS,
     DEFAULT_TEMPORAL,
-    FOLLOW_PANS_FROM,
+    FOLLOW_PANS_STABILISER,
     Curve,
     EncodeSettings,
     RenderCancelled,
     RenderSettings,
-    StabiliserSettings,
-    StillSettings,
     StylecutError,
     Stylizer,
     TemporalMode,
@@ -281,7 +279,7 @@ def render_cmd(
                               overwrite=overwrite, audio=not no_audio, size=out_size,
                               temporal=temporal)
     if follow_pans:
-        settings = replace(settings, stabiliser=StabiliserSettings(still=StillSettings(pan=FOLLOW_PANS_FROM)))
+        settings = replace(settings, stabiliser=FOLLOW_PANS_STABILISER)
     encode.preset_for(output)
     stylizer = _load_style(style)
     if progress_json:
